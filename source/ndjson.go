@@ -1,0 +1,207 @@
+package source
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/lanner-dev/lanner/engine"
+	"github.com/lanner-dev/lanner/event"
+)
+
+// NDJSONDecoder decodes one JSON object per record into a flat event:
+// every value becomes a string (numbers and booleans as their JSON text),
+// null means absent, nested objects flatten to a.b.c and arrays to a[0].
+// Invalid UTF-8 is kept, each bad byte replaced by U+FFFD, and counted.
+// Falcon fields are normalised as the Falcon parser does (see Normalize).
+type NDJSONDecoder struct {
+	p       fastjson.Parser
+	arena   []byte // values and the raw copy of the current event
+	keys    map[string]string
+	invalid int64
+	// Normalize runs after flattening; nil means NormalizeFalcon.
+	Normalize func(e *event.Event)
+}
+
+// NewNDJSONDecoder returns a decoder (one per worker).
+func NewNDJSONDecoder() engine.Decoder { return &NDJSONDecoder{keys: map[string]string{}} }
+
+var (
+	errNotObject = errors.New("not a JSON object")
+)
+
+// Decode implements engine.Decoder.
+func (d *NDJSONDecoder) Decode(raw []byte, e *event.Event) error {
+	v, err := d.p.ParseBytes(raw)
+	if err != nil {
+		return errors.New("not JSON: " + shortJSONError(err))
+	}
+	o, err := v.Object()
+	if err != nil {
+		return errNotObject
+	}
+	need := 2*len(raw) + 64
+	if cap(d.arena)-len(d.arena) < need {
+		d.arena = make([]byte, 0, max(need, 64<<10))
+	}
+	checkUTF8 := !isASCIIBytes(raw)
+	e.Origin.Raw = d.bytes(raw)
+	d.flatten(o, "", e, checkUTF8)
+	e.NOrig = len(e.Keys)
+	if d.Normalize != nil {
+		d.Normalize(e)
+	} else {
+		NormalizeFalcon(e)
+	}
+	return nil
+}
+
+func shortJSONError(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "; unparsed tail"); i > 0 {
+		s = s[:i]
+	}
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// Keep implements engine.Decoder: the arena now belongs to the event.
+func (d *NDJSONDecoder) Keep() { d.arena = d.arena[len(d.arena):] }
+
+// InvalidUTF8 implements engine.Decoder.
+func (d *NDJSONDecoder) InvalidUTF8() int64 { return d.invalid }
+
+// bytes copies b into the arena.
+func (d *NDJSONDecoder) bytes(b []byte) []byte {
+	if cap(d.arena)-len(d.arena) < len(b) {
+		d.arena = make([]byte, 0, max(2*len(b), 64<<10))
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return d.arena[start:len(d.arena):len(d.arena)]
+}
+
+// str copies b into the arena and returns a string over it.
+func (d *NDJSONDecoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	c := d.bytes(b)
+	return unsafe.String(&c[0], len(c))
+}
+
+func (d *NDJSONDecoder) key(prefix string, k []byte) string {
+	if prefix == "" {
+		if s, ok := d.keys[string(k)]; ok {
+			return s
+		}
+		s := string(k)
+		if len(d.keys) < 100000 {
+			d.keys[s] = s
+		}
+		return s
+	}
+	return prefix + string(k)
+}
+
+func (d *NDJSONDecoder) value(b []byte, check bool) string {
+	if check && !utf8.Valid(b) {
+		d.invalid++
+		return fixUTF8(b)
+	}
+	return d.str(b)
+}
+
+// fixUTF8 replaces each invalid byte with U+FFFD, as encoding/json does.
+func fixUTF8(b []byte) string {
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return sb.String()
+}
+
+func (d *NDJSONDecoder) flatten(o *fastjson.Object, prefix string, e *event.Event, check bool) {
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		name := d.key(prefix, k)
+		if check && !utf8.ValidString(name) {
+			name = fixUTF8([]byte(name))
+		}
+		d.put(name, v, e, check)
+	})
+}
+
+func (d *NDJSONDecoder) put(name string, v *fastjson.Value, e *event.Event, check bool) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		b := v.GetStringBytes()
+		e.Keys = append(e.Keys, name)
+		e.Vals = append(e.Vals, d.value(b, check || hasFFFD(b)))
+	case fastjson.TypeNumber:
+		start := len(d.arena)
+		d.arena = v.MarshalTo(d.arena)
+		e.Keys = append(e.Keys, name)
+		e.Vals = append(e.Vals, unsafe.String(&d.arena[start], len(d.arena)-start))
+	case fastjson.TypeTrue:
+		e.Keys = append(e.Keys, name)
+		e.Vals = append(e.Vals, "true")
+	case fastjson.TypeFalse:
+		e.Keys = append(e.Keys, name)
+		e.Vals = append(e.Vals, "false")
+	case fastjson.TypeNull:
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		d.flatten(o, name+".", e, check)
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		for i, x := range a {
+			d.put(name+"["+itoa(i)+"]", x, e, check)
+		}
+	}
+}
+
+// hasFFFD: escapes such as \ud800 decode to bytes that need the same check.
+func hasFFFD(b []byte) bool { return false }
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	var buf [20]byte
+	n := len(buf)
+	for i > 0 {
+		n--
+		buf[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(buf[n:])
+}
+
+func isASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == '\\' && false {
+			return false
+		}
+	}
+	return !containsEscU(b)
+}
+
+func containsEscU(b []byte) bool {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '\\' && b[i+1] == 'u' {
+			return true
+		}
+	}
+	return false
+}

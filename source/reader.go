@@ -1,0 +1,295 @@
+// Package source reads telemetry: it finds the files, recognises
+// compression by content, splits records and hands batches to the engine.
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/lanner-dev/lanner/engine"
+)
+
+// Options configure reading.
+type Options struct {
+	// MaxRecord is the longest record kept; longer ones are skipped and
+	// reported. Default 64 MiB.
+	MaxRecord int
+	// BatchSize is the target size of a batch. Default 1 MiB.
+	BatchSize int
+	// Progress, when set, is called with the number of input bytes read.
+	Progress func(n int64)
+}
+
+const (
+	defaultMaxRecord = 64 << 20
+	defaultBatch     = 1 << 20
+)
+
+// Input is one thing to read: a file path, or "-" for stdin.
+type Input struct {
+	Path string
+	// Reader overrides opening Path (stdin, the demo).
+	Reader io.Reader
+	Size   int64
+}
+
+// InputError is a file that could not be read, or was damaged. Rows read
+// before the damage were already delivered.
+type InputError struct {
+	Path string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Expand turns PATH arguments into inputs: directories are walked
+// recursively in lexical order; "-" is stdin.
+func Expand(paths []string) ([]Input, error) {
+	var out []Input
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, Input{Path: "-", Reader: os.Stdin})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, Input{Path: p, Size: fi.Size()})
+			continue
+		}
+		var files []Input
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != p && len(d.Name()) > 1 && d.Name()[0] == '.' {
+					return filepath.SkipDir // hidden folders (.git)
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, Input{Path: path, Size: info.Size()})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+// Reader produces batches from inputs.
+type Reader struct {
+	opts Options
+	seq  uint64
+	pool sync.Pool
+	// Errors are the inputs that failed or were damaged.
+	Errors []error
+	// Files counts inputs opened.
+	Files int
+}
+
+// NewReader returns a reader.
+func NewReader(opts Options) *Reader {
+	if opts.MaxRecord <= 0 {
+		opts.MaxRecord = defaultMaxRecord
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = defaultBatch
+	}
+	r := &Reader{opts: opts}
+	r.pool.New = func() any { b := make([]byte, 0, opts.BatchSize); return &b }
+	return r
+}
+
+// Run reads every input in order and sends batches; it closes out when done.
+func (r *Reader) Run(ctx context.Context, inputs []Input, out chan<- *engine.Batch) {
+	defer close(out)
+	for _, in := range inputs {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := r.readInput(ctx, in, out); err != nil {
+			r.Errors = append(r.Errors, &InputError{Path: in.Path, Err: err})
+		}
+	}
+}
+
+// magic numbers
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(int64(n))
+	}
+	return n, err
+}
+
+func (r *Reader) readInput(ctx context.Context, in Input, out chan<- *engine.Batch) error {
+	src := in.Reader
+	name := in.Path
+	if src == nil {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		src = f
+	}
+	r.Files++
+	cr := &countingReader{r: src, progress: r.opts.Progress}
+	br := bufio.NewReaderSize(cr, 256<<10)
+	head, _ := br.Peek(4)
+	var rd io.Reader = br
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("corrupt gzip stream: %v", err)
+		}
+		defer zr.Close()
+		rd = zr
+	case bytes.HasPrefix(head, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
+		if err != nil {
+			return fmt.Errorf("corrupt zstd stream: %v", err)
+		}
+		defer zr.Close()
+		rd = zr
+	}
+	return r.split(ctx, name, "ndjson", rd, out)
+}
+
+// split cuts the stream into batches of whole lines. A line longer than
+// MaxRecord is skipped (its bytes are read and dropped) and reported.
+func (r *Reader) split(ctx context.Context, name, format string, rd io.Reader, out chan<- *engine.Batch) error {
+	line := int64(1)
+	var carry []byte
+	bufp := r.pool.Get().(*[]byte)
+	buf := (*bufp)[:0]
+	skipping := false // inside an over-long record
+	var skipLine int64
+	send := func(data []byte, first int64, problems []engine.Problem, release func()) bool {
+		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: first, Data: data, Problems: problems, Records: int64(len(problems)), Release: release}
+		r.seq++
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		if cap(buf)-len(buf) == 0 {
+			// One record fills the buffer: grow up to MaxRecord, then skip.
+			if cap(buf) < r.opts.MaxRecord {
+				nb := make([]byte, len(buf), min(2*cap(buf), r.opts.MaxRecord+1))
+				copy(nb, buf)
+				buf = nb
+			} else {
+				skipping = true
+				skipLine = line
+				buf = buf[:0]
+			}
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if skipping {
+			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+				skipping = false
+				rest := append([]byte(nil), buf[i+1:]...)
+				buf = append(buf[:0], rest...)
+				if !send(nil, 0, []engine.Problem{{File: name, Line: skipLine, Reason: fmt.Sprintf("record longer than %d bytes skipped", r.opts.MaxRecord)}}, nil) {
+					return ctx.Err()
+				}
+				line++
+			} else {
+				buf = buf[:0]
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if skipping {
+					send(nil, 0, []engine.Problem{{File: name, Line: skipLine, Reason: fmt.Sprintf("record longer than %d bytes skipped", r.opts.MaxRecord)}}, nil)
+				} else if len(buf) > 0 {
+					send(buf, line, nil, r.releaser(bufp, buf))
+					return nil
+				}
+				r.pool.Put(bufp)
+				return nil
+			}
+			// Damage: deliver the complete lines before it, drop the torn one.
+			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 && !skipping {
+				send(buf[:i+1], line, nil, nil)
+				line += int64(bytes.Count(buf[:i+1], []byte{'\n'}))
+			}
+			return fmt.Errorf("stream damaged after line %d: %v", line-1, err)
+		}
+		if skipping || len(buf) < cap(buf)-4096 && n > 0 {
+			continue // fill the buffer before cutting
+		}
+		i := bytes.LastIndexByte(buf, '\n')
+		if i < 0 {
+			continue
+		}
+		data := buf[:i+1]
+		carry = append(carry[:0], buf[i+1:]...)
+		nbp := r.pool.Get().(*[]byte)
+		nb := (*nbp)[:0]
+		if cap(nb) < len(carry)+r.opts.BatchSize/2 {
+			nb = make([]byte, 0, max(r.opts.BatchSize, 2*len(carry)))
+			*nbp = nb
+		}
+		nb = append(nb, carry...)
+		first := line
+		line += int64(bytes.Count(data, []byte{'\n'}))
+		if !send(data, first, nil, r.releaser(bufp, buf)) {
+			return ctx.Err()
+		}
+		bufp, buf = nbp, nb
+	}
+}
+
+func (r *Reader) releaser(bp *[]byte, b []byte) func() {
+	return func() {
+		if cap(b) <= 4*r.opts.BatchSize {
+			*bp = b[:0]
+			r.pool.Put(bp)
+		}
+	}
+}
