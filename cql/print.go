@@ -289,8 +289,8 @@ func (e *FieldRef) String() string {
 	return e.Name
 }
 
-func (e *StrLit) String() string  { return quote(e.Value) }
-func (e *NumLit) String() string  { return e.Text }
+func (e *StrLit) String() string   { return quote(e.Value) }
+func (e *NumLit) String() string   { return e.Text }
 func (e *RegexLit) String() string { return regexText(e.Pattern, e.Flags) }
 
 func (e *BoolLit) String() string {

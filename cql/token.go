@@ -16,40 +16,40 @@ func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 type Kind int
 
 const (
-	EOF Kind = iota
-	Word           // bare word: field name, function name, unquoted value, glob
-	String         // "quoted"
-	Regex          // /pattern/flags
-	Number         // 12, 1.5 (expression mode only)
-	Pipe           // |
-	LParen         // (
-	RParen         // )
-	LBrack         // [
-	RBrack         // ]
-	LBrace         // {
-	RBrace         // }
-	Comma          // ,
-	Semi           // ;
-	Eq             // =
-	NotEq          // !=
-	Assign         // :=
-	EqEq           // ==
-	Lt             // <
-	Gt             // >
-	LtEq           // <=
-	GtEq           // >=
-	Plus           // +
-	Minus          // -
-	Star           // *
-	Slash          // /
-	Percent        // %
-	Bang           // !
-	Arrow          // =>
-	AndAnd         // &&
-	OrOr           // ||
-	Tilde          // =~
-	Dollar         // $
-	Question       // ?
+	EOF      Kind = iota
+	Word          // bare word: field name, function name, unquoted value, glob
+	String        // "quoted"
+	Regex         // /pattern/flags
+	Number        // 12, 1.5 (expression mode only)
+	Pipe          // |
+	LParen        // (
+	RParen        // )
+	LBrack        // [
+	RBrack        // ]
+	LBrace        // {
+	RBrace        // }
+	Comma         // ,
+	Semi          // ;
+	Eq            // =
+	NotEq         // !=
+	Assign        // :=
+	EqEq          // ==
+	Lt            // <
+	Gt            // >
+	LtEq          // <=
+	GtEq          // >=
+	Plus          // +
+	Minus         // -
+	Star          // *
+	Slash         // /
+	Percent       // %
+	Bang          // !
+	Arrow         // =>
+	AndAnd        // &&
+	OrOr          // ||
+	Tilde         // =~
+	Dollar        // $
+	Question      // ?
 )
 
 var kindNames = [...]string{

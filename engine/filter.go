@@ -42,7 +42,9 @@ func (c *compiler) filter(f cql.Filter, top bool) predicate {
 		return c.fieldFilter(f, top)
 	case *cql.FreeText:
 		text := f.Text
-		return func(e *event.Event) bool { return freeText(e, func(s string) bool { return strings.Contains(s, text) }) }
+		return func(e *event.Event) bool {
+			return freeText(e, func(s string) bool { return strings.Contains(s, text) })
+		}
 	case *cql.RegexFilter:
 		re := c.regex(f.Pattern, f.Flags, f.At)
 		if top && re.HasCaptures() {
