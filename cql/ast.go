@@ -162,6 +162,12 @@ type NotFilter struct {
 	X  Filter
 }
 
+// AnyFilter is a bare `*`: it matches every event (the default branch of
+// case, or a query that keeps everything).
+type AnyFilter struct {
+	At Pos
+}
+
 // CallFilter is a filter function (in, regex, test, wildcard, cidr…) used as
 // a filter, possibly under and/or/not.
 type CallFilter struct {
@@ -175,6 +181,7 @@ func (*AndFilter) filter()   {}
 func (*OrFilter) filter()    {}
 func (*NotFilter) filter()   {}
 func (*CallFilter) filter()  {}
+func (*AnyFilter) filter()   {}
 
 func (f *FieldFilter) Position() Pos { return f.At }
 func (f *FreeText) Position() Pos    { return f.At }
@@ -183,6 +190,7 @@ func (f *AndFilter) Position() Pos   { return f.L.Position() }
 func (f *OrFilter) Position() Pos    { return f.L.Position() }
 func (f *NotFilter) Position() Pos   { return f.At }
 func (f *CallFilter) Position() Pos  { return f.Call.At }
+func (f *AnyFilter) Position() Pos   { return f.At }
 
 // ---- expressions ----
 

@@ -138,7 +138,7 @@ func init() {
 		spec("percentile", "field", "field,percentiles,as", "", false, true),
 		spec("stdDev", "field", "field,as", "", false, true),
 		// joins and lookups
-		spec("join", "query", "query,field,key,include,mode,limit,repo,start,end,max", "", false, true),
+		spec("join", "query", "query,field,key,include,mode,limit,repo,start,end,max,suffix,view,live", "", false, true),
 		spec("selfJoinFilter", "field", "field,where,prefilter", "", false, true),
 		spec("defineTable", "query", "query,name,include,start,end", "", false, true),
 		spec("match", "file", "file,field,column,include,strict,mode,glob,ignoreCase,nrows", "", false, false),

@@ -57,8 +57,10 @@ func (l *lexer) skipSpace() *Error {
 	for l.off < len(l.src) {
 		c := l.src[l.off]
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			l.advance(1)
+		case c == 0xc2 && l.peekByte(1) == 0xa0: // no-break space, common in pasted queries
+			l.advance(2)
 		case c == '/' && l.peekByte(1) == '/':
 			for l.off < len(l.src) && l.src[l.off] != '\n' {
 				l.advance(1)
@@ -80,6 +82,9 @@ func (l *lexer) skipSpace() *Error {
 
 // isWordByte reports bytes that may continue a bare word in the given mode.
 func isWordByte(c byte, m mode) bool {
+	if c < 0x20 || c == 0x7f {
+		return false
+	}
 	switch c {
 	case ' ', '\t', '\n', '\r', '|', '(', ')', '[', ']', '{', '}', ',', ';', '"', '=', '<', '>', '!':
 		return false
@@ -199,6 +204,9 @@ func (l *lexer) next(m mode) (Token, *Error) {
 		if end < 0 {
 			return Token{}, &Error{Pos: start, Msg: "unterminated backtick name"}
 		}
+		if end == 0 {
+			return Token{}, &Error{Pos: start, Msg: "empty backtick name"}
+		}
 		text := l.src[l.off+1 : l.off+1+end]
 		l.advance(end + 2)
 		return Token{Kind: Word, Text: text, Pos: start, End: l.off, Quoted: true}, nil
@@ -207,7 +215,7 @@ func (l *lexer) next(m mode) (Token, *Error) {
 	n := 0
 	for l.off+n < len(l.src) {
 		b := l.src[l.off+n]
-		if !isWordByte(b, m) {
+		if !isWordByte(b, m) || b == 0xc2 && l.off+n+1 < len(l.src) && l.src[l.off+n+1] == 0xa0 {
 			break
 		}
 		// ':=' ends a word (x:=1), '//' inside a word is not a comment.

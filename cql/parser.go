@@ -13,6 +13,10 @@ type Options struct {
 	// with an error naming the LogScale form, and gives `F != null` its
 	// literal LogScale meaning with a warning.
 	Strict bool
+	// Params are the values of user parameters (?name, ?{name=default}).
+	// A parameter without a value takes its default, else "*", as in
+	// LogScale's query editor.
+	Params map[string]string
 }
 
 // Parse parses a query in the default (dialect) mode.
@@ -175,6 +179,14 @@ func (p *parser) pipeline(end func(Token) bool) []Stage {
 			return stages
 		}
 		// Juxtaposed steps work like a pipe (`loglevel=ERROR head(10)`).
+		switch t.Kind {
+		case Word, String, Regex, LParen, Bang, Dollar:
+		default:
+			if p.depth == 1 {
+				p.failf(t.Pos, "expected '|' or end of query, found %s", t.describe())
+			}
+			p.failf(t.Pos, "expected '|' or the end of the block, found %s", t.describe())
+		}
 	}
 }
 
@@ -193,7 +205,7 @@ func (p *parser) stage(stages []Stage, end func(Token) bool) []Stage {
 		return append(stages, p.matchStage())
 	case (t0.Kind == Word || t0.Kind == String) && t1.Kind == Assign:
 		return append(stages, p.assign())
-	case isKeyword(t0, "fields") && t1.Kind != LParen && t1.Kind != Eq && t1.Kind != NotEq:
+	case isKeyword(t0, "fields") && (t1.Kind == Word || t1.Kind == String) && t1.Pos.Line == t0.Pos.Line:
 		return append(stages, p.fieldsDialect())
 	case isKeyword(t0, "limit") && t1.Kind == Word && isInt(t1.Text):
 		return p.limitDialect(stages)
@@ -367,15 +379,11 @@ func (p *parser) caseStage() Stage {
 			p.failf(t.Pos, "expected '}' to close case, found end of query")
 		}
 		var branch []Stage
-		if t.Kind == Word && t.Text == "*" {
-			p.next(modeFilter)
-			branch = append(branch, &FilterStage{Filter: &FieldFilter{At: t.Pos, Field: "", Op: Eq, Value: Value{Kind: ValueAny}}})
-			if p.peek(modeFilter).Kind == Pipe {
-				p.next(modeFilter)
-				branch = append(branch, p.pipeline(caseEnd)...)
-			}
-		} else {
+		{
 			branch = p.pipeline(caseEnd)
+			if len(branch) == 0 {
+				p.failf(t.Pos, "empty case branch; write * for a branch that matches everything")
+			}
 		}
 		cs.Branches = append(cs.Branches, branch)
 		if p.peek(modeFilter).Kind == Semi {
@@ -456,6 +464,11 @@ func (p *parser) filterSeq(end func(Token) bool) Filter {
 		if t.Kind == Pipe || t.Kind == RParen || t.Kind == EOF || end(t) {
 			return f
 		}
+		switch t.Kind {
+		case Word, String, Regex, LParen, Bang, Dollar:
+		default:
+			return f // the caller reports what it expected
+		}
 		g := p.filterBin()
 		f = &AndFilter{L: f, R: g, Implicit: true}
 	}
@@ -533,20 +546,23 @@ func (p *parser) filterPrimary() Filter {
 			}
 			return f
 		case LParen:
-			if t.Kind == Word {
+			if t.Kind == Word && !t.Quoted {
 				p.next(modeFilter)
 				return &CallFilter{Call: p.call(t)}
 			}
 		}
 		p.next(modeFilter)
-		if t.Kind == Word && (isKeyword(t, "and", "or") || t.Text == "*" && false) {
+		if t.Kind == Word && !t.Quoted && t.Text == "*" {
+			return &AnyFilter{At: t.Pos}
+		}
+		if isKeyword(t, "and", "or") {
 			p.failf(t.Pos, "expected a filter, found %s", t.describe())
 		}
-		return &FreeText{At: t.Pos, Text: t.Text, Quoted: t.Kind == String}
+		return &FreeText{At: t.Pos, Text: t.Text, Quoted: t.Kind == String || t.Quoted}
 	case Dollar:
 		p.next(modeFilter)
 		name := p.next(modeValue)
-		if name.Kind != Word && name.Kind != String {
+		if name.Kind != Word && name.Kind != String || name.Text == "" {
 			p.failf(name.Pos, "expected a saved search name after '$', found %s", name.describe())
 		}
 		c := p.call(Token{Kind: Word, Text: "$" + name.Text, Pos: t.Pos})
@@ -572,6 +588,12 @@ func (p *parser) fieldFilter() Filter {
 		p.next(modeFilter)
 		ff.Value = Value{Kind: ValueGlob, Text: v.Text}
 		if v.Text == "*" {
+			ff.Value = Value{Kind: ValueAny}
+		}
+	case Question:
+		val, _ := p.param(modeFilter)
+		ff.Value = Value{Kind: ValueGlob, Text: val, Quoted: true}
+		if val == "*" {
 			ff.Value = Value{Kind: ValueAny}
 		}
 	default:
@@ -605,6 +627,45 @@ func (p *parser) fieldFilter() Filter {
 	return ff
 }
 
+// param parses ?name, ?"name" or ?{name=default} (the '?' is next) and
+// returns its value.
+func (p *parser) param(m mode) (string, Pos) {
+	q := p.next(m)
+	t := p.peek(modeValue)
+	name, def, hasDef := "", "", false
+	switch t.Kind {
+	case Word, String:
+		p.next(modeValue)
+		name = t.Text
+	case LBrace:
+		p.next(modeValue)
+		n := p.next(modeValue)
+		if n.Kind != Word && n.Kind != String {
+			p.failf(n.Pos, "expected a parameter name, found %s", n.describe())
+		}
+		name = n.Text
+		if p.peek(modeValue).Kind == Eq {
+			p.next(modeValue)
+			d := p.next(modeValue)
+			if d.Kind != Word && d.Kind != String {
+				p.failf(d.Pos, "expected a default value, found %s", d.describe())
+			}
+			def, hasDef = d.Text, true
+		}
+		p.expect(modeValue, RBrace, "'}'")
+	default:
+		p.failf(t.Pos, "expected a parameter name after '?', found %s", t.describe())
+	}
+	if v, ok := p.opts.Params[name]; ok {
+		return v, q.Pos
+	}
+	if hasDef {
+		return def, q.Pos
+	}
+	p.note(q.Pos, "param.default", "parameter ?%s has no value (--param %s=…); using *", name, name)
+	return "*", q.Pos
+}
+
 // ---- calls ----
 
 func (p *parser) call(name Token) *Call {
@@ -633,7 +694,7 @@ func (p *parser) call(name Token) *Call {
 			t = p.peek(modeValue)
 		}
 		ts := p.peekN(modeValue, 2)
-		if ts[0].Kind == Word && !ts[0].Quoted && ts[1].Kind == Eq && (spec == nil || spec.HasParam(ts[0].Text)) {
+		if ts[0].Kind == Word && !ts[0].Quoted && isIdent(ts[0].Text) && ts[1].Kind == Eq && (spec == nil || spec.HasParam(ts[0].Text) || len(spec.Expr) == 0 && spec.Name != "case") {
 			p.next(modeValue)
 			p.next(modeValue)
 			an := ts[0].Text
@@ -705,6 +766,15 @@ func (p *parser) call(name Token) *Call {
 	return c
 }
 
+func isIdent(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "none"
@@ -750,9 +820,18 @@ func (p *parser) value() Expr {
 		p.next(modeValue)
 		x := p.value()
 		return &UnaryExpr{At: t.Pos, Op: Bang, X: x}
+	case Question:
+		v, pos := p.param(modeValue)
+		return &StrLit{At: pos, Value: v}
+	case LParen:
+		// function=([count(), …]): parentheses around a value
+		p.next(modeValue)
+		v := p.value()
+		p.expect(modeValue, RParen, "')'")
+		return v
 	case Word:
 		ts := p.peekN(modeValue, 2)
-		if ts[1].Kind == LParen {
+		if ts[1].Kind == LParen && !t.Quoted {
 			p.next(modeValue)
 			if strings.EqualFold(t.Text, "true") || strings.EqualFold(t.Text, "false") {
 				p.next(modeValue)
@@ -911,7 +990,10 @@ func (p *parser) primaryExpr() Expr {
 		return e
 	case LBrack, LBrace:
 		return p.value()
-	case Regex:
+	case Question:
+		v, pos := p.param(modeExpr)
+		return &StrLit{At: pos, Value: v}
+	case Regex, Slash:
 		p.failf(t.Pos, "a regex is not allowed here; compare a field with = /regex/")
 	case Word:
 		ts := p.peekN(modeExpr, 2)

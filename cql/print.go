@@ -123,10 +123,10 @@ func quote(s string) string {
 
 // safeBare reports whether s re-lexes as one bare word in mode m.
 func safeBare(s string, m mode) bool {
-	if s == "" || s[0] == '/' || s[0] == '`' || s[0] == '$' || s[0] == '?' {
+	if s == "" || s[0] == '/' || s[0] == '`' || s[0] == '$' || s[0] == '?' || s[0] == '~' {
 		return false
 	}
-	if strings.Contains(s, "//") || strings.Contains(s, "/*") || strings.Contains(s, ":=") || strings.HasSuffix(s, "\\") {
+	if strings.Contains(s, "//") || strings.Contains(s, "/*") || strings.Contains(s, ":=") || strings.HasSuffix(s, "\\") || strings.HasSuffix(s, ":") {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -193,14 +193,14 @@ func opText(k Kind) string {
 }
 
 func (f *FieldFilter) String() string {
-	if f.Field == "" && f.Value.Kind == ValueAny { // the `*` branch of case
-		return "*"
-	}
 	return fieldName(f.Field) + opText(f.Op) + f.Value.String()
 }
 
+// stageWords start dialect or statement forms when they begin a stage.
+var stageWords = map[string]bool{"fields": true, "eval": true, "limit": true, "head": true, "tail": true, "sort": true, "case": true, "match": true}
+
 func (f *FreeText) String() string {
-	if !f.Quoted && safeBare(f.Text, modeFilter) && !strings.ContainsAny(f.Text, "*") {
+	if !f.Quoted && safeBare(f.Text, modeFilter) && !strings.ContainsAny(f.Text, "*") && !stageWords[strings.ToLower(f.Text)] {
 		return f.Text
 	}
 	return quote(f.Text)
@@ -246,6 +246,7 @@ func (f *NotFilter) String() string {
 }
 
 func (f *CallFilter) String() string { return f.Call.String() }
+func (f *AnyFilter) String() string  { return "*" }
 
 // ---- expressions ----
 
@@ -283,7 +284,7 @@ func wrapExpr(e Expr, min int) string {
 }
 
 func (e *FieldRef) String() string {
-	if e.Quoted {
+	if e.Quoted || !safeBare(e.Name, modeExpr) && !strings.Contains(e.Name, "`") {
 		return "`" + e.Name + "`"
 	}
 	return e.Name
@@ -302,7 +303,8 @@ func (e *BoolLit) String() string {
 
 func (e *UnaryExpr) String() string {
 	if e.Op == Bang {
-		return "!" + wrapExpr(e.X, 3)
+		// `!` binds looser than comparisons; parentheses make that visible.
+		return "!" + wrapExpr(e.X, 8)
 	}
 	return "-" + wrapExpr(e.X, 7)
 }
@@ -317,13 +319,22 @@ func (e *BinaryExpr) String() string {
 	return wrapExpr(e.L, l) + sep + wrapExpr(e.R, r)
 }
 
+// exprFieldName prints a field name where an expression reads it: bare, or
+// in backticks (a quoted token would be a string there).
+func exprFieldName(s string) string {
+	if safeBare(s, modeExpr) && !isNumber(s) || strings.Contains(s, "`") {
+		return s
+	}
+	return "`" + s + "`"
+}
+
 func (e *MatchExpr) String() string {
 	if e.Value.Kind == ValueAny {
 		// presence tests come from `F != null` / `F = null`
 		if e.Negate {
-			return fieldName(e.Field) + " = null"
+			return exprFieldName(e.Field) + " = null"
 		}
-		return fieldName(e.Field) + " != null"
+		return exprFieldName(e.Field) + " != null"
 	}
 	op := " = "
 	if e.Negate {
@@ -331,9 +342,9 @@ func (e *MatchExpr) String() string {
 	}
 	v := e.Value
 	if v.Kind == ValueGlob {
-		return fieldName(e.Field) + op + quoteOrBare(v)
+		return exprFieldName(e.Field) + op + quoteOrBare(v)
 	}
-	return fieldName(e.Field) + op + v.String()
+	return exprFieldName(e.Field) + op + v.String()
 }
 
 func quoteOrBare(v Value) string {
@@ -374,7 +385,11 @@ func (c *Call) String() string {
 	if c.Negated {
 		b.WriteByte('!')
 	}
-	b.WriteString(c.Name)
+	if strings.HasPrefix(c.Name, "$") && !safeBare(c.Name[1:], modeValue) {
+		b.WriteString("$" + quote(c.Name[1:]))
+	} else {
+		b.WriteString(c.Name)
+	}
 	b.WriteByte('(')
 	spec := Lookup(c.Name)
 	n := 0
