@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/lanner-dev/lanner/cql"
 )
@@ -75,16 +77,50 @@ func isASCII(b []byte) bool {
 
 // Match reports whether a raw record may pass the query's filters. A nil
 // prefilter passes everything.
-func (p *Program) Match(line []byte) bool {
-	if p.pre == nil {
+func (p *Program) Match(line []byte) bool { return p.matchLine(line, 0) }
+
+// matchLine is Match with what the caller already knows about \u escapes
+// in the line (0 unknown, 1 yes, 2 no).
+func (p *Program) matchLine(line []byte, escU int8) bool {
+	if p.pre == nil || escU == 1 {
 		return true
 	}
-	var f lineFacts
+	f := lineFacts{escU: escU}
 	if p.pre.root.match(line, &f) {
 		return true
 	}
-	// The literals were not found verbatim. An escape could hide them.
+	// Nothing was found verbatim. An escape could hide it.
 	return f.hasEscU(line)
+}
+
+// escIndex knows where a batch holds \u escapes, so that lines without one
+// need no scan of their own. Lines are asked in order.
+type escIndex struct {
+	pos []int
+	i   int
+}
+
+func newEscIndex(data []byte) *escIndex {
+	x := &escIndex{}
+	for off := 0; ; {
+		j := bytes.Index(data[off:], []byte(`\u`))
+		if j < 0 {
+			return x
+		}
+		x.pos = append(x.pos, off+j)
+		off += j + 2
+	}
+}
+
+// state returns 1 when [start, end) holds an escape, else 2.
+func (x *escIndex) state(start, end int) int8 {
+	for x.i < len(x.pos) && x.pos[x.i] < start {
+		x.i++
+	}
+	if x.i < len(x.pos) && x.pos[x.i] < end {
+		return 1
+	}
+	return 2
 }
 
 // HasPrefilter reports whether the query yields a prefilter.
@@ -128,6 +164,7 @@ func (n *preOr) cost() int { return (&preAnd{n.xs}).cost() }
 // preLits passes a line containing one of lits.
 type preLits struct {
 	lits     [][]byte
+	cs       []lit // the same literals with anchors, when case-sensitive
 	fold     bool // ASCII case-insensitive; lits are lower-case
 	nonASCII bool // some literal has non-ASCII bytes
 }
@@ -141,13 +178,17 @@ func (n *preLits) cost() int {
 }
 
 func (n *preLits) match(line []byte, f *lineFacts) bool {
-	for _, l := range n.lits {
-		if n.fold {
+	if !n.fold {
+		for _, l := range n.cs {
+			if l.index(line) >= 0 {
+				return true
+			}
+		}
+	} else {
+		for _, l := range n.lits {
 			if indexFold(line, l) >= 0 {
 				return true
 			}
-		} else if bytes.Contains(line, l) {
-			return true
 		}
 	}
 	if (n.fold || n.nonASCII) && f.hasNonASCII(line) {
@@ -218,6 +259,224 @@ func equalFoldASCII(a, lower []byte) bool {
 	return true
 }
 
+// preKey tests the value of one top-level field where it stands in the raw
+// record: every value that follows the key "K": anywhere in the line is a
+// candidate (the field's real value is one of them), and the node passes
+// when a candidate passes the field's own test. Values with escapes other
+// than \\ \" \/ and the usual controls, non-string values other than numbers
+// and booleans, and invalid UTF-8 make the node pass. A derived field
+// (FileName from ImageFileName) also takes the basenames of its source's
+// values as candidates.
+type preKey struct {
+	keys []lit // `"Name"` for each key that may hold the value
+	base []lit // keys whose values' basenames are candidates
+	test func(string) bool
+}
+
+func (n *preKey) cost() int { return 2 }
+
+func (n *preKey) match(line []byte, f *lineFacts) bool {
+	for _, k := range n.keys {
+		if n.scan(line, k, false) {
+			return true
+		}
+	}
+	for _, k := range n.base {
+		if n.scan(line, k, true) {
+			return true
+		}
+	}
+	return false
+}
+
+// scan checks every occurrence of key; it reports true when a candidate
+// passes or cannot be read.
+func (n *preKey) scan(line []byte, key lit, basename bool) bool {
+	var buf [256]byte
+	for off := 0; off < len(line); {
+		j := key.index(line[off:])
+		if j < 0 {
+			return false
+		}
+		i := off + j + len(key.b)
+		off = i
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n') {
+			i++
+		}
+		if i >= len(line) || line[i] != ':' {
+			continue // the text of a value, not a key
+		}
+		i++
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n') {
+			i++
+		}
+		if i >= len(line) {
+			return true
+		}
+		var v []byte
+		switch c := line[i]; {
+		case c == '"':
+			end, esc := i+1, false
+			for end < len(line) && line[end] != '"' {
+				if line[end] == '\\' {
+					esc = true
+					end++
+				}
+				end++
+			}
+			if end >= len(line) {
+				return true
+			}
+			v = line[i+1 : end]
+			if esc {
+				u, ok := unescapeSimple(v, buf[:0])
+				if !ok {
+					return true
+				}
+				v = u
+			}
+		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f':
+			end := i
+			for end < len(line) && line[end] != ',' && line[end] != '}' && line[end] != ']' && line[end] != ' ' {
+				end++
+			}
+			v = line[i:end]
+		case c == 'n':
+			continue // null: absent
+		default:
+			continue // an object or array: the field is K.x, not K
+		}
+		if !isASCII(v) && !utf8.Valid(v) {
+			return true
+		}
+		if basename {
+			if k := bytes.LastIndexAny(v, `\/`); k >= 0 {
+				v = v[k+1:]
+			}
+		}
+		if len(v) == 0 {
+			if n.test("") {
+				return true
+			}
+			continue
+		}
+		if n.test(unsafe.String(&v[0], len(v))) {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapeSimple decodes JSON escapes except \u (which it refuses).
+func unescapeSimple(v, dst []byte) ([]byte, bool) {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		if i >= len(v) {
+			return nil, false
+		}
+		switch v[i] {
+		case '"', '\\', '/':
+			dst = append(dst, v[i])
+		case 'n':
+			dst = append(dst, '\n')
+		case 't':
+			dst = append(dst, '\t')
+		case 'r':
+			dst = append(dst, '\r')
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		default:
+			return nil, false
+		}
+	}
+	return dst, true
+}
+
+// derivedFrom lists fields the NDJSON decoder derives, and from what.
+// FileName is the basename of ImageFileName when the record has none.
+var derivedFrom = map[string]string{"FileName": "ImageFileName"}
+
+// keyNode builds a key-targeted node for a plain top-level field, or nil.
+func keyNode(field string, test func(string) bool) preNode {
+	if field == "" || field == "FilePath" || field[0] == '@' || strings.ContainsAny(field, ".[]\"\\") {
+		return nil
+	}
+	for _, r := range field {
+		if r >= 0x80 || r < 0x20 || r == '/' {
+			return nil
+		}
+	}
+	n := &preKey{test: test}
+	n.keys = append(n.keys, newLit([]byte(`"`+field+`"`)))
+	if field[0] == '#' && len(field) > 1 {
+		n.keys = append(n.keys, newLit([]byte(`"`+field[1:]+`"`)))
+	}
+	if src, ok := derivedFrom[field]; ok {
+		n.base = append(n.base, newLit([]byte(`"`+src+`"`)))
+	}
+	return n
+}
+
+// lit is a literal with the offset of its rarest byte, which a search scans
+// for with IndexByte (SIMD) before comparing the whole literal. Searching
+// from the first byte is slow when that byte is common in JSON (a quote).
+type lit struct {
+	b      []byte
+	anchor int
+}
+
+func newLit(b []byte) lit {
+	best, bestRank := 0, 1<<30
+	for i, c := range b {
+		if r := byteRank[c]; r < bestRank {
+			best, bestRank = i, r
+		}
+	}
+	return lit{b: b, anchor: best}
+}
+
+// index finds l in s.
+func (l lit) index(s []byte) int {
+	c := l.b[l.anchor]
+	for off := 0; ; {
+		j := bytes.IndexByte(s[off:], c)
+		if j < 0 {
+			return -1
+		}
+		start := off + j - l.anchor
+		if start >= 0 && start+len(l.b) <= len(s) && bytes.Equal(s[start:start+len(l.b)], l.b) {
+			return start
+		}
+		off += j + 1
+	}
+}
+
+// byteRank orders bytes by how common they are in JSON endpoint telemetry
+// (lower is rarer). Rough counts are enough: a poor anchor costs speed only.
+var byteRank = func() (r [256]int) {
+	const common = "\"\\:,. 0123456789abcdefilnorstuABCDEFPSW-_/{}mhp"
+	for i := range r {
+		r[i] = 1
+	}
+	for i := 'A'; i <= 'Z'; i++ {
+		r[i] = 10
+	}
+	for i := 'a'; i <= 'z'; i++ {
+		r[i] = 20
+	}
+	for i, c := range common {
+		r[c] = 100 + len(common) - i
+	}
+	return r
+}()
+
 // ---- derivation ----
 
 // minLiteral is the shortest literal worth searching for.
@@ -268,6 +527,15 @@ func (c *compiler) preFilter(f cql.Filter) preNode {
 	case *cql.FieldFilter:
 		if f.Op != cql.Eq {
 			return nil
+		}
+		if f.Value.Kind != cql.ValueAny {
+			if n := keyNode(f.Field, c.valueTest(f.Value, f.At, false)); n != nil {
+				// A single case-sensitive literal is a cheaper first test.
+				if l, ok := c.preValue(f.Value, f.At).(*preLits); ok && !l.fold && len(l.lits) == 1 {
+					return &preAnd{[]preNode{l, n}}
+				}
+				return n
+			}
 		}
 		return c.preValue(f.Value, f.At)
 	case *cql.FreeText:
@@ -363,6 +631,7 @@ func litNode(lits []string, fold bool) preNode {
 		if !seen[best] {
 			seen[best] = true
 			n.lits = append(n.lits, []byte(best))
+			n.cs = append(n.cs, newLit([]byte(best)))
 		}
 	}
 	if len(n.lits) == 0 {
