@@ -165,8 +165,8 @@ func (n *preOr) cost() int { return (&preAnd{n.xs}).cost() }
 type preLits struct {
 	lits     [][]byte
 	cs       []lit // the same literals with anchors, when case-sensitive
-	fold     bool // ASCII case-insensitive; lits are lower-case
-	nonASCII bool // some literal has non-ASCII bytes
+	fold     bool  // ASCII case-insensitive; lits are lower-case
+	nonASCII bool  // some literal has non-ASCII bytes
 }
 
 func (n *preLits) cost() int {
