@@ -25,11 +25,32 @@ type Options struct {
 	LiftLimits bool
 	// Now is the time now() returns; the zero value means time.Now().
 	Now time.Time
+	// Since and Until bound @timestamp (Since inclusive, Until exclusive)
+	// and are what start() and end() return. Zero values: no bound; start()
+	// is then 0 and end() is Now.
+	Since, Until time.Time
+	// LookupDir is where match(file=…) and readFile() find CSV and JSON
+	// lookup files (--lookup-dir).
+	LookupDir string
+	// SavedDir is where $name() and $package:name() find saved searches:
+	// name.cql and package/name.cql (--saved).
+	SavedDir string
 }
 
 // step is a per-event stage: it may change the event and reports whether
 // the event goes on.
 type step func(e *event.Event) bool
+
+// fanStep is a per-event stage that may turn one event into several
+// (regex(repeat=true), split()). It calls emit for each event that goes
+// on, in order; emit may be called with e itself.
+type fanStep func(e *event.Event, emit func(*event.Event))
+
+// op is one compiled per-event stage: a step, or a fan-out.
+type op struct {
+	st  step
+	fan fanStep
+}
 
 // Sink receives rows.
 type Sink interface {
@@ -37,14 +58,30 @@ type Sink interface {
 	Flush()
 }
 
-// tailFactory builds a fresh serial stage writing to next.
-type tailFactory func(next Sink) Sink
+// tailFactory builds a fresh serial stage writing to next, for one run.
+type tailFactory func(next Sink, rs *runState) Sink
 
 // Program is a compiled query.
 type Program struct {
 	Query *cql.Query
-	steps []step
+	ops   []op
+	steps []step // ops when none fans out (the fast path)
 	tail  []tailFactory
+	// part is set when the first serial stage is an aggregate whose partial
+	// states merge: workers aggregate each batch and the collector merges
+	// the partials in input order.
+	part *aggPlan
+	// subs are the subqueries (defineTable, join) that read the same input
+	// in the same pass; they finish before this program does.
+	subs []*Program
+	// output, for a subquery, is where its rows go (a table).
+	output func(rs *runState) Sink
+	// noInput: the query reads a table or file (readFile()), not events.
+	noInput bool
+	// slow are the regexes on the backtracking engine (timeouts are reported).
+	slow []*Regex
+	// checks report run-time warnings of per-event stages ("" = none).
+	checks []func() string
 	// Fields is the output column order when the query ends in a projection
 	// (select, table, fields), else nil: rows carry whatever fields they have.
 	Fields []string
@@ -64,6 +101,15 @@ type compiler struct {
 	opts     Options
 	warnings []string
 	warned   map[string]bool
+	// tables are the defineTable() names seen so far, and the subqueries
+	// that build them.
+	tables   map[string]*tableDef
+	subs     []*Program
+	slow     []*Regex
+	slowSeen map[string]bool
+	checks   []func() string
+	// savedDepth guards recursive saved searches.
+	savedDepth int
 }
 
 func (c *compiler) failf(pos cql.Pos, format string, args ...any) {
@@ -87,7 +133,17 @@ func (c *compiler) regex(pattern, flags string, at cql.Pos) *Regex {
 		c.failf(at, "%v", err)
 	}
 	if re.Backtracking {
-		c.warnf("%s: regex /%s/ needs a backtracking engine (look-around or back-references); it runs with a %v timeout per match", at, pattern, backtrackTimeout)
+		c.slow = append(c.slow, re)
+		key := flags + "/" + pattern
+		if c.slowSeen == nil {
+			c.slowSeen = map[string]bool{}
+		}
+		if !c.slowSeen[key] {
+			c.slowSeen[key] = true
+			if len(c.slowSeen) == 1 {
+				c.warnf("%s: regex /%s/ needs a backtracking engine (look-around or back-references); it runs with a %v timeout per match", at, pattern, backtrackTimeout)
+			}
+		}
 	}
 	return re
 }
@@ -107,26 +163,61 @@ func Compile(q *cql.Query, opts Options) (p *Program, err error) {
 			panic(r)
 		}
 	}()
-	p = &Program{Query: q}
-	stages := q.Stages
-	if opts.LiftLimits {
+	stages := c.expandSaved(q.Stages)
+	stages = c.preamble(stages)
+	p = c.program(stages, opts.LiftLimits)
+	p.Query = q
+	p.subs = c.subs
+	if len(c.slowSeen) > 1 {
+		c.warnings = append(c.warnings, fmt.Sprintf("%d more regexes need the backtracking engine", len(c.slowSeen)-1))
+	}
+	p.slow = c.slow
+	p.checks = c.checks
+	p.Warnings = c.warnings
+	return p, nil
+}
+
+// program compiles a pipeline: the per-event prefix, then the serial part
+// from the first aggregating stage on.
+func (c *compiler) program(stages []cql.Stage, lift bool) *Program {
+	p := &Program{}
+	if lift {
 		stages = liftLimits(stages)
+	}
+	if len(stages) > 0 && isReadFile(stages[0]) {
+		p.noInput = true
+	}
+	if bound := c.timeBound(); bound != nil && !p.noInput {
+		p.ops = append(p.ops, op{st: bound})
 	}
 	i := 0
 	for ; i < len(stages); i++ {
-		if isAggregate(stages[i]) {
+		if c.isBarrier(stages[i]) {
 			break
 		}
-		p.steps = append(p.steps, c.stage(stages[i]))
+		p.ops = append(p.ops, c.op(stages[i]))
+	}
+	p.steps = make([]step, 0, len(p.ops))
+	for _, o := range p.ops {
+		if o.fan != nil {
+			p.steps = nil
+			break
+		}
+		p.steps = append(p.steps, o.st)
 	}
 	p.Aggregates = i < len(stages)
-	for ; i < len(stages); i++ {
-		p.tail = append(p.tail, c.tailStage(stages[i], p))
+	for j := i; j < len(stages); j++ {
+		f, plan := c.tailStage(stages[j], p)
+		if j == i && plan != nil {
+			p.part = plan
+		}
+		p.tail = append(p.tail, f)
 	}
 	p.Fields = outputFields(stages)
-	p.pre = derivePrefilter(c, q.Stages)
-	p.Warnings = c.warnings
-	return p, nil
+	if !p.noInput {
+		p.pre = derivePrefilter(c, prefilterStages(stages))
+	}
+	return p
 }
 
 // CompileString parses and compiles.
@@ -136,6 +227,40 @@ func CompileString(src string, popts cql.Options, opts Options) (*Program, error
 		return nil, err
 	}
 	return Compile(q, opts)
+}
+
+// prefilterStages are the leading filters the raw-bytes prefilter may use:
+// they stop after a filter that adds fields (named regex groups), since the
+// filters after it may test those fields, which the raw record lacks.
+func prefilterStages(stages []cql.Stage) []cql.Stage {
+	for i, s := range stages {
+		fs, ok := s.(*cql.FilterStage)
+		if !ok {
+			return stages[:i]
+		}
+		if extracts(fs.Filter) {
+			return stages[:i+1]
+		}
+	}
+	return stages
+}
+
+// isBarrier reports whether a stage starts the serial part: an aggregate,
+// or a per-event stage that needs the whole input first (join,
+// selfJoinFilter, match() over a defineTable() table).
+func (c *compiler) isBarrier(s cql.Stage) bool {
+	if isAggregate(s) {
+		return true
+	}
+	if cs, ok := s.(*cql.CallStage); ok && strings.EqualFold(cs.Call.Name, "match") {
+		return c.matchesTable(cs.Call)
+	}
+	return false
+}
+
+func isReadFile(s cql.Stage) bool {
+	cs, ok := s.(*cql.CallStage)
+	return ok && strings.EqualFold(cs.Call.Name, "readFile")
 }
 
 func isAggregate(s cql.Stage) bool {
@@ -351,12 +476,45 @@ func (c *compiler) checkArgs(call *cql.Call) {
 
 // ---- stages ----
 
+// op compiles a per-event stage, which may fan out.
+func (c *compiler) op(s cql.Stage) op {
+	if call := stageCall(s); call != nil {
+		if fan := c.fanStage(call); fan != nil {
+			return op{fan: fan}
+		}
+	}
+	return op{st: c.stage(s)}
+}
+
+// stageCall returns the call of a stage that is a lone function call
+// (a call step, or a filter that is just a filter function).
+func stageCall(s cql.Stage) *cql.Call {
+	switch s := s.(type) {
+	case *cql.CallStage:
+		return s.Call
+	case *cql.FilterStage:
+		if cf, ok := s.Filter.(*cql.CallFilter); ok {
+			return cf.Call
+		}
+	}
+	return nil
+}
+
+// stage compiles a per-event stage that does not fan out.
 func (c *compiler) stage(s cql.Stage) step {
 	switch s := s.(type) {
 	case *cql.FilterStage:
+		if call := stageCall(s); call != nil && c.fanStage(call) != nil {
+			c.failf(s.Position(), "%s emits several events per event and cannot be used inside case, match or a function argument", call.String())
+		}
 		p := c.filter(s.Filter, true)
 		return step(p)
 	case *cql.AssignStage:
+		if ce, ok := s.Value.(*cql.CallExpr); ok {
+			if st := c.assignCall(s.Field, ce.Call); st != nil {
+				return st
+			}
+		}
 		f := c.expr(s.Value)
 		name := s.Field
 		return func(e *event.Event) bool {
@@ -366,6 +524,9 @@ func (c *compiler) stage(s cql.Stage) step {
 			return true
 		}
 	case *cql.CallStage:
+		if c.fanStage(s.Call) != nil {
+			c.failf(s.Position(), "%s emits several events per event and cannot be used inside case, match or a function argument", s.Call.String())
+		}
 		return c.callStage(s.Call)
 	case *cql.CaseStage:
 		return c.caseStage(s)
@@ -379,12 +540,28 @@ func (c *compiler) stage(s cql.Stage) step {
 func (c *compiler) steps(stages []cql.Stage) []step {
 	var out []step
 	for _, s := range stages {
-		if isAggregate(s) {
+		if c.isBarrier(s) {
 			c.failf(s.Position(), "%s cannot be used here: only per-event stages are allowed inside case and match", s.String())
 		}
 		out = append(out, c.stage(s))
 	}
 	return out
+}
+
+// runOps runs the per-event stages over e and calls emit for every event
+// that comes out (none, e itself, or several after a fan-out).
+func runOps(ops []op, e *event.Event, emit func(*event.Event)) {
+	for i, o := range ops {
+		if o.fan != nil {
+			rest := ops[i+1:]
+			o.fan(e, func(x *event.Event) { runOps(rest, x, emit) })
+			return
+		}
+		if !o.st(e) {
+			return
+		}
+	}
+	emit(e)
 }
 
 func runSteps(steps []step, e *event.Event) bool {
@@ -396,21 +573,48 @@ func runSteps(steps []step, e *event.Event) bool {
 	return true
 }
 
+// caseStage: branches are tried in order; the first whose pipeline lets the
+// event through wins and its output replaces the event; no match drops it.
+// Leading filters that change nothing are tested on the event itself, so
+// only a branch that gets past them pays for a copy.
 func (c *compiler) caseStage(s *cql.CaseStage) step {
-	branches := make([][]step, len(s.Branches))
+	type branch struct {
+		guard []step // pure filters
+		body  []step
+	}
+	branches := make([]branch, len(s.Branches))
 	for i, b := range s.Branches {
-		branches[i] = c.steps(b)
+		j := 0
+		for ; j < len(b); j++ {
+			fs, ok := b[j].(*cql.FilterStage)
+			if !ok || extracts(fs.Filter) {
+				break
+			}
+		}
+		branches[i] = branch{guard: c.steps(b[:j]), body: c.steps(b[j:])}
 	}
 	return func(e *event.Event) bool {
 		for _, b := range branches {
+			if !runSteps(b.guard, e) {
+				continue
+			}
+			if len(b.body) == 0 {
+				return true
+			}
 			try := e.Clone()
-			if runSteps(b, try) {
+			if runSteps(b.body, try) {
 				e.Keys, e.Vals, e.NOrig = try.Keys, try.Vals, try.NOrig
 				return true
 			}
 		}
 		return false
 	}
+}
+
+// extracts reports whether a filter may add fields (named regex groups).
+func extracts(f cql.Filter) bool {
+	s := f.String()
+	return strings.Contains(s, "(?<") || strings.Contains(s, "(?P<")
 }
 
 func (c *compiler) matchStage(s *cql.MatchStage) step {
@@ -442,6 +646,9 @@ func (c *compiler) matchStage(s *cql.MatchStage) step {
 	return func(e *event.Event) bool {
 		for _, a := range arms {
 			if a.test(e) {
+				if len(a.body) == 0 {
+					return true
+				}
 				try := e.Clone()
 				if runSteps(a.body, try) {
 					e.Keys, e.Vals, e.NOrig = try.Keys, try.Vals, try.NOrig

@@ -268,7 +268,29 @@ func (c *compiler) callExpr(call *cql.Call) exprFn {
 	case "now":
 		now := strconv.FormatInt(c.opts.Now.UnixMilli(), 10)
 		return func(*event.Event) (string, bool) { return now, true }
+	case "start":
+		v := "0"
+		if !c.opts.Since.IsZero() {
+			v = strconv.FormatInt(c.opts.Since.UnixMilli(), 10)
+		}
+		return func(*event.Event) (string, bool) { return v, true }
+	case "end":
+		t := c.opts.Now
+		if !c.opts.Until.IsZero() {
+			t = c.opts.Until
+		}
+		v := strconv.FormatInt(t.UnixMilli(), 10)
+		return func(*event.Event) (string, bool) { return v, true }
+	case "duration":
+		text := c.wordArg(call, "duration", "")
+		ms, ok := parseDuration(text)
+		if !ok {
+			c.failf(call.At, "duration(): %q is not a duration such as 7d, 1h or 15min", text)
+		}
+		v := strconv.FormatInt(ms, 10)
+		return func(*event.Event) (string, bool) { return v, true }
 	}
+	c.refuseOnline(call)
 	spec := cql.Lookup(call.Name)
 	if spec != nil && spec.Filter {
 		p := c.callFilter(call, false)

@@ -62,6 +62,8 @@ func (c *compiler) filter(f cql.Filter, top bool) predicate {
 		}
 	case *cql.CallFilter:
 		return c.callFilter(f.Call, top)
+	case *cql.AnyFilter:
+		return func(*event.Event) bool { return true }
 	}
 	c.failf(f.Position(), "unsupported filter %s", f.String())
 	return nil
@@ -116,9 +118,6 @@ func (c *compiler) valueTest(v cql.Value, at cql.Pos, fold bool) func(string) bo
 }
 
 func (c *compiler) fieldFilter(f *cql.FieldFilter, top bool) predicate {
-	if f.Field == "" && f.Value.Kind == cql.ValueAny { // `*` branch of case
-		return func(*event.Event) bool { return true }
-	}
 	get := fieldGetter(f.Field)
 	switch f.Op {
 	case cql.Eq, cql.NotEq:

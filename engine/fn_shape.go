@@ -16,12 +16,19 @@ func (c *compiler) callStage(call *cql.Call) step {
 	spec := cql.Lookup(call.Name)
 	if spec == nil {
 		if strings.HasPrefix(call.Name, "$") {
-			c.failf(call.At, "unsupported function %s (saved searches are not available)", call.Name)
+			c.failf(call.At, "saved search %s() is not defined: give a folder of saved searches with --saved DIR (%s)", call.Name, savedPath(call.Name))
 		}
 		c.failf(call.At, "unknown function %s", call.Name)
 	}
+	c.refuseOnline(call)
 	if spec.Filter {
 		return step(c.callFilter(call, true))
+	}
+	if st := c.stage2(call, strings.ToLower(spec.Name)); st != nil {
+		return st
+	}
+	if st := c.lookupStage(call); st != nil {
+		return st
 	}
 	switch spec.Name {
 	case "select":
@@ -184,7 +191,7 @@ func (c *compiler) valueFuncAs(call *cql.Call) (exprFn, string) {
 		}
 		return func(e *event.Event) (string, bool) { return runFormat(verbs, gets, e) }, as
 	}
-	return nil, ""
+	return c.valueFunc2(call, strings.ToLower(spec.Name))
 }
 
 // formatVerb is one piece of a format string: literal text or a %-verb

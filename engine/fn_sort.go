@@ -15,8 +15,16 @@ const (
 	maxRowLimit     = 200000
 )
 
-// tailStage compiles a stage of the serial part.
-func (c *compiler) tailStage(s cql.Stage, p *Program) tailFactory {
+// tailStage compiles a stage of the serial part. For an aggregate it also
+// returns its plan, which lets workers build partial states when the stage
+// is the first of the serial part.
+func (c *compiler) tailStage(s cql.Stage, p *Program) (tailFactory, *aggPlan) {
+	if as, ok := s.(*cql.AssignStage); ok && isAggregate(s) {
+		// foo := count() is count(as=foo)
+		call := *as.Value.(*cql.CallExpr).Call
+		call.Args = append(append([]cql.Arg(nil), call.Args...), cql.Arg{At: as.At, Name: "as", Value: &cql.FieldRef{At: as.At, Name: as.Field}})
+		s = &cql.CallStage{Call: &call}
+	}
 	if cs, ok := s.(*cql.CallStage); ok {
 		c.checkArgs(cs.Call)
 		call := cs.Call
@@ -27,7 +35,7 @@ func (c *compiler) tailStage(s cql.Stage, p *Program) tailFactory {
 			if p.LimitNote == "" {
 				p.LimitNote = "sort(limit=" + limitText(limit) + ")"
 			}
-			return func(next Sink) Sink { return newTopK(keys, limit, next) }
+			return func(next Sink, _ *runState) Sink { return newTopK(keys, limit, next) }, nil
 		case "table":
 			fields := c.fieldsArg(call, "fields")
 			if len(fields) == 0 {
@@ -39,30 +47,46 @@ func (c *compiler) tailStage(s cql.Stage, p *Program) tailFactory {
 				p.LimitNote = "table(limit=" + limitText(limit) + ")"
 			}
 			sel := c.callStage(&cql.Call{At: call.At, Name: "select", Args: []cql.Arg{{Value: &cql.ArrayExpr{Elems: fieldRefs(fields)}}}})
-			return func(next Sink) Sink { return newTopK(keys, limit, &stepSink{steps: []step{sel}, next: next}) }
+			return func(next Sink, _ *runState) Sink {
+				return newTopK(keys, limit, &stepSink{steps: []step{sel}, next: next})
+			}, nil
 		case "head":
 			n := c.intArg(call, "limit", defaultRowLimit, maxRowLimit)
 			if p.LimitNote == "" {
 				p.LimitNote = "head(" + strconv.Itoa(n) + ")"
 			}
-			return func(next Sink) Sink { return &headSink{n: n, next: next} }
+			return func(next Sink, _ *runState) Sink { return &headSink{n: n, next: next} }, nil
 		case "tail":
 			n := c.intArg(call, "limit", defaultRowLimit, maxRowLimit)
 			if p.LimitNote == "" {
 				p.LimitNote = "tail(" + strconv.Itoa(n) + ")"
 			}
-			return func(next Sink) Sink { return &tailSink{n: n, next: next} }
+			return func(next Sink, _ *runState) Sink { return &tailSink{n: n, next: next} }, nil
 		}
-		if spec := cql.Lookup(call.Name); spec != nil && spec.Aggregate {
-			c.failf(call.At, "unsupported function %s", spec.Name)
+		if f := c.joinStage(call); f != nil {
+			return f, nil
+		}
+		if plan := c.aggPlan(call); plan != nil {
+			return func(next Sink, rs *runState) Sink { return newAggSink(plan, next, rs) }, plan
 		}
 	}
-	if isAggregate(s) {
-		c.failf(s.Position(), "unsupported function %s", s.(*cql.AssignStage).Value.(*cql.CallExpr).Call.Name)
+	if call := stageCall(s); call != nil {
+		if fan := c.fanStage(call); fan != nil {
+			return func(next Sink, _ *runState) Sink { return &fanSink{fan: fan, next: next} }, nil
+		}
 	}
 	st := c.stage(s)
-	return func(next Sink) Sink { return &stepSink{steps: []step{st}, next: next} }
+	return func(next Sink, _ *runState) Sink { return &stepSink{steps: []step{st}, next: next} }, nil
 }
+
+// fanSink runs a fan-out stage on rows of the serial part.
+type fanSink struct {
+	fan  fanStep
+	next Sink
+}
+
+func (f *fanSink) Push(e *event.Event) { f.fan(e, f.next.Push) }
+func (f *fanSink) Flush()              { f.next.Flush() }
 
 func limitText(n int) string {
 	if n < 0 {

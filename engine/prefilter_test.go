@@ -122,7 +122,9 @@ func genTerm(r *rand.Rand) string {
 	if w == "" || !utf8.ValidString(w) {
 		w = "cmd"
 	}
-	q := func(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+	q := func(s string) string {
+		return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	}
 	switch r.IntN(14) {
 	case 0:
 		return f + "=" + q(w)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -25,6 +26,16 @@ type Regex struct {
 	// Backtracking reports that the fallback engine is used.
 	Backtracking bool
 	Pattern      string // the translated Go pattern
+	timeouts     atomic.Int64
+}
+
+// Timeouts returns how many matches the backtracking engine gave up on.
+func (r *Regex) Timeouts() int64 { return r.timeouts.Load() }
+
+func (r *Regex) btErr(err error) {
+	if err != nil {
+		r.timeouts.Add(1)
+	}
 }
 
 type matcher interface{ MatchString(string) bool }
@@ -110,6 +121,7 @@ func cleanRegexErr(err error) string {
 func (r *Regex) MatchString(s string) bool {
 	if r.bt != nil {
 		ok, err := r.bt.MatchString(s)
+		r.btErr(err)
 		return err == nil && ok
 	}
 	return r.fast.MatchString(s)
@@ -123,6 +135,7 @@ func (r *Regex) HasCaptures() bool { return r.hasCap }
 func (r *Regex) Extract(s string, set func(name, val string)) bool {
 	if r.bt != nil {
 		m, err := r.bt.FindStringMatch(s)
+		r.btErr(err)
 		if err != nil || m == nil {
 			return false
 		}
@@ -166,6 +179,7 @@ func (r *Regex) ExtractAll(s string, limit int) [][][2]string {
 			out = append(out, row)
 			m, err = r.bt.FindNextMatch(m)
 		}
+		r.btErr(err)
 		return out
 	}
 	for _, idx := range r.re.FindAllStringSubmatchIndex(s, limit) {
@@ -274,3 +288,38 @@ func validGoGroupName(n string) bool {
 }
 
 var _ = syntax.Perl
+
+// ReplaceAll replaces every match; with may refer to groups as $1 or ${name}.
+func (r *Regex) ReplaceAll(s, with string) string {
+	if r.bt != nil {
+		out, err := r.bt.Replace(s, with, -1, -1)
+		r.btErr(err)
+		if err != nil {
+			return s
+		}
+		return out
+	}
+	return r.re.ReplaceAllString(s, with)
+}
+
+// Split splits s around the matches.
+func (r *Regex) Split(s string) []string {
+	if r.bt != nil {
+		var out []string
+		last := 0
+		m, err := r.bt.FindStringMatch(s)
+		for err == nil && m != nil {
+			idx, n := m.ByteRange()
+			if n == 0 {
+				m, err = r.bt.FindNextMatch(m)
+				continue
+			}
+			out = append(out, s[last:idx])
+			last = idx + n
+			m, err = r.bt.FindNextMatch(m)
+		}
+		r.btErr(err)
+		return append(out, s[last:])
+	}
+	return r.re.Split(s, -1)
+}

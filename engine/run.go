@@ -60,6 +60,10 @@ type Stats struct {
 	Prefiltered int64            // records rejected on raw bytes
 	Matched     int64            // events that passed the per-event stages
 	Rows        int64            // rows emitted
+	// Warnings are things the user must know about the result: a group
+	// limit that was hit (rows are missing), a collect() that was cut, a
+	// regex that timed out on the backtracking engine.
+	Warnings []string
 }
 
 // MaxProblems is how many skipped records a run keeps for its report.
@@ -82,6 +86,8 @@ func (e *ErrBadRecord) Error() string { return "bad record: " + e.Problem.String
 type result struct {
 	seq      uint64
 	events   [][]*event.Event // per program
+	parts    []*groupState    // per program that aggregates in the workers
+	matched  []int64          // per program
 	records  int64
 	format   string
 	skipped  []Problem
@@ -102,6 +108,9 @@ func (p *Program) Run(ctx context.Context, batches <-chan *Batch, newDecoder fun
 // RunAll runs several programs in one pass over the input: each record is
 // read and decoded once, then offered to every program whose prefilter it
 // passes. It returns one Stats per program (the input counts are shared).
+//
+// Subqueries (defineTable, join) run in the same pass as extra programs and
+// finish before the query that uses them.
 func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDecoder func() Decoder, opts RunOptions, outs []Sink) ([]*Stats, error) {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -109,6 +118,28 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
+	// Flatten: every program after the subqueries it reads.
+	var flat []*Program
+	var top []int // index in flat of each of progs
+	var states []*runState
+	var owner []int // flat index → index in progs
+	var addSubs func(p *Program, k int)
+	addSubs = func(p *Program, k int) {
+		for _, s := range p.subs {
+			addSubs(s, k)
+			flat = append(flat, s)
+			owner = append(owner, k)
+		}
+	}
+	for k, p := range progs {
+		states = append(states, newRunState())
+		addSubs(p, k)
+		top = append(top, len(flat))
+		flat = append(flat, p)
+		owner = append(owner, k)
+	}
+
 	results := make(chan result, workers*2)
 	var wg sync.WaitGroup
 	decoders := make([]Decoder, workers)
@@ -118,7 +149,7 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 		go func(dec Decoder) {
 			defer wg.Done()
 			for b := range batches {
-				r := processBatch(progs, b, dec, opts.StrictInput)
+				r := processBatch(flat, b, dec, opts.StrictInput)
 				if b.Release != nil {
 					b.Release()
 				}
@@ -133,14 +164,27 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 
 	st := &Stats{PerFormat: map[string]int64{}}
 	stats := make([]*Stats, len(progs))
-	sinks := make([]Sink, len(progs))
-	for k, p := range progs {
+	for k := range progs {
 		stats[k] = &Stats{}
-		var sink Sink = &countSink{next: outs[k], n: &stats[k].Rows}
-		for i := len(p.tail) - 1; i >= 0; i-- {
-			sink = p.tail[i](sink)
+	}
+	sinks := make([]Sink, len(flat))
+	for i, p := range flat {
+		rs := states[owner[i]]
+		var sink Sink
+		if p.output != nil {
+			sink = p.output(rs)
+		} else {
+			k := owner[i]
+			sink = &countSink{next: outs[k], n: &stats[k].Rows}
 		}
-		sinks[k] = sink
+		for j := len(p.tail) - 1; j >= 0; j-- {
+			sink = p.tail[j](sink, rs)
+		}
+		sinks[i] = sink
+	}
+	isTop := make([]bool, len(flat))
+	for _, i := range top {
+		isTop[i] = true
 	}
 	pending := map[uint64]result{}
 	var next uint64
@@ -168,12 +212,17 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 		if fatal != nil {
 			return
 		}
-		for k, evs := range r.events {
-			for _, e := range evs {
+		for i := range flat {
+			if isTop[i] {
+				stats[owner[i]].Matched += r.matched[i]
+			}
+			if part := r.parts[i]; part != nil {
+				sinks[i].(*aggSink).mergePartial(part)
+			}
+			for _, e := range r.events[i] {
 				e.Origin.Seq = seq
 				seq++
-				stats[k].Matched++
-				sinks[k].Push(e)
+				sinks[i].Push(e)
 			}
 		}
 	}
@@ -204,16 +253,44 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 	for _, d := range decoders {
 		st.InvalidUTF8 += d.InvalidUTF8()
 	}
+	if fatal == nil {
+		// Subqueries come first in flat, so their tables are complete
+		// before the queries that read them flush.
+		for i := range sinks {
+			sinks[i].Flush()
+		}
+	}
 	for k := range stats {
 		m, rows := stats[k].Matched, stats[k].Rows
 		*stats[k] = *st
 		stats[k].Matched, stats[k].Rows = m, rows
+		stats[k].Warnings = states[k].warnings
+	}
+	for i, p := range flat {
+		for _, check := range p.checks {
+			if w := check(); w != "" {
+				states[owner[i]].warnf("%s", w)
+			}
+		}
+		timeouts := map[string]int64{}
+		var order []string
+		for _, re := range p.slow {
+			if n := re.Timeouts(); n > 0 {
+				if _, ok := timeouts[re.Source]; !ok {
+					order = append(order, re.Source)
+				}
+				timeouts[re.Source] += n
+			}
+		}
+		for _, src := range order {
+			states[owner[i]].warnf("regex /%s/ timed out on %d values on the backtracking engine (%v per match); they were taken as not matching", src, timeouts[src], backtrackTimeout)
+		}
+	}
+	for k := range stats {
+		stats[k].Warnings = states[k].warnings
 	}
 	if fatal != nil {
 		return stats, fatal
-	}
-	for k := range sinks {
-		sinks[k].Flush()
 	}
 	return stats, ctx.Err()
 }
@@ -230,33 +307,68 @@ func (c *countSink) Flush()              { c.next.Flush() }
 func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	r := result{seq: b.Seq, format: b.Format, records: b.Records, skipped: b.Problems}
 	r.events = make([][]*event.Event, len(progs))
+	r.parts = make([]*groupState, len(progs))
+	r.matched = make([]int64, len(progs))
 	if len(b.Problems) > 0 {
 		r.firstBad = &b.Problems[0]
 	}
 	single := len(progs) == 1
+	// emits[k] takes an event that came out of program k's per-event stages.
+	emits := make([]func(*event.Event), len(progs))
+	for k, p := range progs {
+		emits[k] = func(out *event.Event) {
+			r.matched[k]++
+			if p.part != nil {
+				if r.parts[k] == nil {
+					r.parts[k] = p.part.newState(false)
+				}
+				r.parts[k].add(out)
+				return
+			}
+			r.events[k] = append(r.events[k], out)
+		}
+	}
+	// offer runs program k over x; it reports whether x (or an event made
+	// from it) was kept.
+	offer := func(k int, x *event.Event) bool {
+		p := progs[k]
+		before := r.matched[k]
+		if p.steps != nil {
+			if runSteps(p.steps, x) {
+				emits[k](x)
+			}
+		} else {
+			runOps(p.ops, x, emits[k])
+		}
+		return r.matched[k] != before
+	}
 	for _, e := range b.Events {
 		for k, p := range progs {
+			if p.noInput {
+				continue
+			}
 			ev := e
 			if !single {
 				ev = e.Clone()
 			}
-			if runSteps(p.steps, ev) {
-				r.events[k] = append(r.events[k], ev)
-			}
+			offer(k, ev)
 		}
 	}
 	data := b.Data
 	line := b.Line
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
+	esc := newEscIndex(data)
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
+		start := len(b.Data) - len(data)
 		var rec []byte
 		if i < 0 {
 			rec, data = data, nil
 		} else {
 			rec, data = data[:i], data[i+1:]
 		}
+		escU := esc.state(start, start+len(rec))
 		ln := line
 		line++
 		rec = bytes.TrimRight(rec, "\r")
@@ -266,10 +378,10 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		r.records++
 		anyPass := false
 		for k, p := range progs {
-			passed[k] = p.Match(rec)
+			passed[k] = !p.noInput && p.matchLine(rec, escU)
 			anyPass = anyPass || passed[k]
 		}
-		if !anyPass {
+		if !anyPass && looksLikeObject(rec) {
 			r.pre++
 			continue
 		}
@@ -287,7 +399,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		}
 		ev.Origin.File, ev.Origin.Line, ev.Origin.Format = b.File, ln, b.Format
 		kept := false
-		for k, p := range progs {
+		for k := range progs {
 			if !passed[k] {
 				continue
 			}
@@ -295,9 +407,8 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			if !single {
 				x = ev.Clone()
 			}
-			if runSteps(p.steps, x) {
+			if offer(k, x) {
 				kept = true
-				r.events[k] = append(r.events[k], x)
 			}
 		}
 		if kept {
@@ -321,3 +432,11 @@ type SinkFunc func(e *event.Event)
 
 func (f SinkFunc) Push(e *event.Event) { f(e) }
 func (f SinkFunc) Flush()              {}
+
+// looksLikeObject is the cheap shape check a prefiltered record still gets,
+// so that lines that are not JSON objects are counted and reported as bad
+// records even when no query could match them.
+func looksLikeObject(rec []byte) bool {
+	rec = bytes.TrimSpace(rec)
+	return len(rec) >= 2 && rec[0] == '{' && rec[len(rec)-1] == '}'
+}

@@ -1,10 +1,12 @@
-// Package rules embeds the built-in detection packs: one folder per rule
-// with rule.yml (metadata) and query.cql (the query, verbatim).
+// Package rules embeds the built-in detection packs: one folder per pack with
+// rule.yml (metadata), query.cql (the query, verbatim), companions/ (further
+// rules of the pack), tests/ (test cases and atomic tests), tuning/
+// (exclusion templates) and playbook.md. docs/rules.md describes the format.
 package rules
 
 import "embed"
 
 // FS holds every built-in pack.
 //
-//go:embed */rule.yml */query.cql
+//go:embed */rule.yml */query.cql */playbook.md */companions/*/rule.yml */companions/*/query.cql */tests */tuning
 var FS embed.FS

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/lanner-dev/lanner/engine"
 	"github.com/lanner-dev/lanner/event"
+	"github.com/lanner-dev/lanner/normalize"
 )
 
 // NDJSONDecoder decodes one JSON object per record into a flat event:
@@ -22,12 +25,26 @@ type NDJSONDecoder struct {
 	arena   []byte // values and the raw copy of the current event
 	keys    map[string]string
 	invalid int64
-	// Normalize runs after flattening; nil means NormalizeFalcon.
+	// Normalize runs after flattening; nil means the Falcon normalisation
+	// (normalize.FalconEvent) with Lookups.
 	Normalize func(e *event.Event)
+	// Lookups (FDR aidmaster and userinfo) fill ComputerName and UserName.
+	// Filled values are not in the raw line: a run with lookups must turn
+	// the engine's raw-bytes prefilter off.
+	Lookups *normalize.Lookups
 }
 
 // NewNDJSONDecoder returns a decoder (one per worker).
 func NewNDJSONDecoder() engine.Decoder { return &NDJSONDecoder{keys: map[string]string{}} }
+
+// DecoderFactory returns the engine's decoder constructor for raw NDJSON
+// batches, filling Falcon events from lk (may be nil).
+func DecoderFactory(lk *normalize.Lookups) func() engine.Decoder {
+	if lk.Empty() {
+		return NewNDJSONDecoder
+	}
+	return func() engine.Decoder { return &NDJSONDecoder{keys: map[string]string{}, Lookups: lk} }
+}
 
 var (
 	errNotObject = errors.New("not a JSON object")
@@ -43,20 +60,30 @@ func (d *NDJSONDecoder) Decode(raw []byte, e *event.Event) error {
 	if err != nil {
 		return errNotObject
 	}
+	d.fromObject(raw, o, e)
+	if d.Normalize != nil {
+		d.Normalize(e)
+	} else {
+		normalize.FalconEvent(e, d.Lookups)
+	}
+	return nil
+}
+
+// fromObject flattens o (parsed from raw) into e, keeps a copy of raw as
+// the event's raw record and counts the original fields.
+func (d *NDJSONDecoder) fromObject(raw []byte, o *fastjson.Object, e *event.Event) {
 	need := 2*len(raw) + 64
-	if cap(d.arena)-len(d.arena) < need {
-		d.arena = make([]byte, 0, max(need, 64<<10))
+	// The arena starts after the last kept event: what a dropped event
+	// wrote is reused, so a kept event pins only its own bytes and those
+	// of the events kept just before it.
+	d.arena = d.arena[:0]
+	if cap(d.arena) < need {
+		d.arena = make([]byte, 0, max(need, 16<<10))
 	}
 	checkUTF8 := !isASCIIBytes(raw)
 	e.Origin.Raw = d.bytes(raw)
 	d.flatten(o, "", e, checkUTF8)
 	e.NOrig = len(e.Keys)
-	if d.Normalize != nil {
-		d.Normalize(e)
-	} else {
-		NormalizeFalcon(e)
-	}
-	return nil
 }
 
 func shortJSONError(err error) string {
@@ -188,20 +215,21 @@ func itoa(i int) string {
 	return string(buf[n:])
 }
 
+// isASCIIBytes reports whether b is plain ASCII without \u escapes, so no
+// value decoded from it can hold invalid UTF-8. Eight bytes at a time.
 func isASCIIBytes(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 || c == '\\' && false {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
 			return false
 		}
 	}
 	return !containsEscU(b)
 }
 
-func containsEscU(b []byte) bool {
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] == '\\' && b[i+1] == 'u' {
-			return true
-		}
-	}
-	return false
-}
+func containsEscU(b []byte) bool { return bytes.Contains(b, []byte(`\u`)) }

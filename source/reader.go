@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/lanner-dev/lanner/engine"
+	"github.com/lanner-dev/lanner/normalize"
 )
 
 // Options configure reading.
@@ -30,6 +31,16 @@ type Options struct {
 	BatchSize int
 	// Progress, when set, is called with the number of input bytes read.
 	Progress func(n int64)
+	// Format forces the input format of every file (a name of Formats);
+	// "" or "auto" recognises each file's format from its content.
+	Format string
+	// Lookups (FDR aidmaster and userinfo) fill ComputerName and UserName
+	// into Falcon events the reader decodes itself; raw NDJSON lines get
+	// them from the decoder (DecoderFactory).
+	Lookups *normalize.Lookups
+	// Workers bounds the EVTX reader's parallel chunk parsing; 0 means
+	// one per core.
+	Workers int
 }
 
 const (
@@ -107,11 +118,20 @@ type Reader struct {
 	opts Options
 	seq  uint64
 	pool sync.Pool
+	norm *normalize.Normalizer
+	// invalid counts values whose invalid UTF-8 was replaced by records
+	// the reader decoded itself (see InvalidUTF8).
+	invalid int64
 	// Errors are the inputs that failed or were damaged.
 	Errors []error
 	// Files counts inputs opened.
 	Files int
 }
+
+// InvalidUTF8 returns how many values of the records the reader decoded
+// itself (EVTX, XML, CSV, JSON streams) had invalid UTF-8 replaced. Read it
+// after Run has returned; the engine's count covers raw NDJSON lines only.
+func (r *Reader) InvalidUTF8() int64 { return r.invalid }
 
 // NewReader returns a reader.
 func NewReader(opts Options) *Reader {
@@ -121,7 +141,7 @@ func NewReader(opts Options) *Reader {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = defaultBatch
 	}
-	r := &Reader{opts: opts}
+	r := &Reader{opts: opts, norm: normalize.New(opts.Lookups)}
 	r.pool.New = func() any { b := make([]byte, 0, opts.BatchSize); return &b }
 	return r
 }
@@ -133,7 +153,7 @@ func (r *Reader) Run(ctx context.Context, inputs []Input, out chan<- *engine.Bat
 		if ctx.Err() != nil {
 			return
 		}
-		if err := r.readInput(ctx, in, out); err != nil {
+		if err := r.safeReadInput(ctx, in, out); err != nil {
 			r.Errors = append(r.Errors, &InputError{Path: in.Path, Err: err})
 		}
 	}
@@ -160,22 +180,35 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// safeReadInput reads one input; a bug that panics in a reader costs that
+// input (reported as its error), never the run.
+func (r *Reader) safeReadInput(ctx context.Context, in Input, out chan<- *engine.Batch) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error while reading (please report): %v", p)
+		}
+	}()
+	return r.readInput(ctx, in, out)
+}
+
 func (r *Reader) readInput(ctx context.Context, in Input, out chan<- *engine.Batch) error {
 	src := in.Reader
 	name := in.Path
+	var file *os.File
 	if src == nil {
 		f, err := os.Open(in.Path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		src = f
+		src, file = f, f
 	}
 	r.Files++
 	cr := &countingReader{r: src, progress: r.opts.Progress}
 	br := bufio.NewReaderSize(cr, 256<<10)
 	head, _ := br.Peek(4)
 	var rd io.Reader = br
+	compressed := true
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
 		zr, err := gzip.NewReader(br)
@@ -191,9 +224,61 @@ func (r *Reader) readInput(ctx context.Context, in Input, out chan<- *engine.Bat
 		}
 		defer zr.Close()
 		rd = zr
+	default:
+		compressed = false
 	}
-	return r.split(ctx, name, "ndjson", rd, out)
+	format := r.opts.Format
+	if format == FormatAuto {
+		format = ""
+	}
+	// Look at the decompressed head: EVTX, a text encoding, the format.
+	sb, ok := rd.(*bufio.Reader)
+	if !ok {
+		sb = bufio.NewReaderSize(rd, 1<<20)
+	}
+	peek, perr := sb.Peek(sniffSize(sb))
+	if format == FormatEVTX || format == "" && isEVTX(peek) {
+		if compressed || file == nil {
+			file = nil
+		} else if r.opts.Progress != nil {
+			defer func() { r.opts.Progress(max(0, in.Size-cr.n)) }()
+		}
+		return r.readEVTX(ctx, name, file, in.Size, sb, out)
+	}
+	var text io.Reader = sb
+	switch enc, bom := detectEncoding(peek); enc {
+	case encUTF8BOM:
+		sb.Discard(bom)
+		peek = peek[bom:]
+	case encUTF16LE, encUTF16BE:
+		sb.Discard(bom)
+		sb = bufio.NewReaderSize(newUTF16Reader(sb, enc == encUTF16BE), 1<<20)
+		text = sb
+		peek, perr = sb.Peek(sniffSize(sb))
+	}
+	raw := format == FormatFalcon || format == FormatNDJSON // forced: no sniffing
+	lines := false
+	fam := familyOf(format) // a forced format forces its family
+	if format == "" {
+		sr := sniff(peek, perr != nil)
+		format, raw, lines = sr.format, sr.raw, sr.lines
+	}
+	switch format {
+	case FormatXML:
+		return r.readXML(ctx, name, text, out)
+	case FormatCSV, FormatMDECSV:
+		return r.readCSV(ctx, name, format, fam, text, out)
+	case FormatEVTX:
+		return errors.New("not an EVTX file (no ElfFile signature)")
+	}
+	if raw {
+		return r.split(ctx, name, format, text, out)
+	}
+	return r.readJSON(ctx, name, format, fam, lines, text, out)
 }
+
+// sniffSize is how much of the head the format sniffer sees.
+func sniffSize(b *bufio.Reader) int { return min(b.Size(), 256<<10) }
 
 // split cuts the stream into batches of whole lines. A line longer than
 // MaxRecord is skipped (its bytes are read and dropped) and reported.

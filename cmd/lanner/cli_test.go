@@ -288,7 +288,7 @@ func TestDetectDemo(t *testing.T) {
 	if !strings.Contains(r.stderr, "283 events matched, 200 shown, 83 left out") || !strings.Contains(r.stderr, "demo") {
 		t.Fatalf("stderr: %s", r.stderr)
 	}
-	r = run(t, nil, "detect", "--demo", "--all", "--format", "ndjson")
+	r = run(t, nil, "detect", "--demo", "--rule", "T1204.001", "--all", "--format", "ndjson")
 	got := rows(t, r.stdout)
 	if len(got) != 283 {
 		t.Fatalf("--all: %d rows, want 283", len(got))

@@ -14,7 +14,9 @@ type eventT = event.Event
 
 func addInputFlags(f *pflag.FlagSet, fl *inputFlags) {
 	f.StringVar(&fl.format, "format", "", "output `FORMAT`: table, ndjson, csv, json (default: table on a terminal, else ndjson)")
-	f.StringVar(&fl.inputFormat, "input-format", "auto", "input `FORMAT`: auto or ndjson")
+	f.StringVar(&fl.inputFormat, "input-format", "auto", "input `FORMAT` of every file (default: recognised per file; 'lanner formats' lists them)")
+	f.StringVar(&fl.aidmaster, "falcon-aidmaster", "", "FDR aidmaster export (`FILE`, CSV or NDJSON): fill ComputerName from aid")
+	f.StringVar(&fl.userinfo, "falcon-userinfo", "", "FDR userinfo export (`FILE`, CSV or NDJSON): fill UserName from UserSid")
 	f.BoolVar(&fl.strictInput, "strict-input", false, "stop at the first bad record (exit 2) instead of skipping it")
 	f.IntVar(&fl.workers, "workers", 0, "parallel workers (default: one per core)")
 	f.BoolVar(&fl.noPrefilter, "no-prefilter", false, "parse every record (disable the raw-bytes prefilter)")

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +17,8 @@ func newQueryCmd() *cobra.Command {
 	var fl inputFlags
 	var file string
 	var strict, explain bool
+	var params []string
+	var lookupDir, savedDir, since, until string
 	cmd := &cobra.Command{
 		Use:   "query [QUERY] [PATH…]",
 		Short: "Run one CQL query over files, directories or stdin",
@@ -44,7 +48,11 @@ gzip and zstd input is recognised by content. The seed's detection dialect is ac
 			if err != nil {
 				return err
 			}
-			q, err := cql.ParseWith(src, cql.Options{Strict: strict})
+			eopts, pmap, err := queryOptions(params, lookupDir, savedDir, since, until)
+			if err != nil {
+				return err
+			}
+			q, err := cql.ParseWith(src, cql.Options{Strict: strict, Params: pmap})
 			if err != nil {
 				return queryError(name, src, err)
 			}
@@ -56,7 +64,7 @@ gzip and zstd input is recognised by content. The seed's detection dialect is ac
 			if explain {
 				fmt.Fprintln(os.Stderr, "lanner: canonical form:\n"+q.String())
 			}
-			prog, err := engine.Compile(q, engine.Options{})
+			prog, err := engine.Compile(q, eopts)
 			if err != nil {
 				return queryError(name, src, err)
 			}
@@ -96,6 +104,36 @@ gzip and zstd input is recognised by content. The seed's detection dialect is ac
 	f.StringVarP(&file, "file", "f", "", "read the query from `FILE`")
 	f.BoolVar(&strict, "strict", false, "LogScale's own semantics: refuse the seed's dialect forms")
 	f.BoolVar(&explain, "explain", false, "print the dialect notes and the canonical query on stderr")
+	f.StringArrayVar(&params, "param", nil, "set the query parameter ?`name=value` (repeatable)")
+	f.StringVar(&lookupDir, "lookup-dir", "", "folder of CSV/JSON lookup files for match(file=…) and readFile()")
+	f.StringVar(&savedDir, "saved", "", "folder of saved searches for $name() (name.cql, package/name.cql)")
+	f.StringVar(&since, "since", "", "only events with @timestamp at or after `T` (RFC 3339, or relative: 24h, 7d)")
+	f.StringVar(&until, "until", "", "only events with @timestamp before `T` (RFC 3339, or relative)")
 	addInputFlags(f, &fl)
 	return cmd
+}
+
+// queryOptions reads the query flags.
+func queryOptions(params []string, lookupDir, savedDir, since, until string) (engine.Options, map[string]string, error) {
+	opts := engine.Options{Now: time.Now(), LookupDir: lookupDir, SavedDir: savedDir}
+	pmap := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return opts, nil, usageErr("--param wants name=value, found %q", p)
+		}
+		pmap[k] = v
+	}
+	var err error
+	if since != "" {
+		if opts.Since, err = engine.ParseTimeBound(since, opts.Now); err != nil {
+			return opts, nil, usageErr("--since: %v", err)
+		}
+	}
+	if until != "" {
+		if opts.Until, err = engine.ParseTimeBound(until, opts.Now); err != nil {
+			return opts, nil, usageErr("--until: %v", err)
+		}
+	}
+	return opts, pmap, nil
 }

@@ -29,6 +29,8 @@ type inputFlags struct {
 	strictInput bool
 	workers     int
 	noPrefilter bool
+	aidmaster   string // --falcon-aidmaster FILE
+	userinfo    string // --falcon-userinfo FILE
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -73,10 +75,13 @@ type runResult struct {
 
 // runPrograms reads the inputs once and runs every program.
 func runPrograms(progs []*engine.Program, ins []source.Input, fl inputFlags, sinks []engine.Sink) (*runResult, error) {
-	if fl.inputFormat != "" && fl.inputFormat != "auto" && fl.inputFormat != "ndjson" {
-		return nil, usageErr("unknown --input-format %q (formats: auto, ndjson)", fl.inputFormat)
+	ropts, newDecoder, err := readerSetup(fl)
+	if err != nil {
+		return nil, err
 	}
-	if fl.noPrefilter {
+	if fl.noPrefilter || !ropts.Lookups.Empty() {
+		// Lookups fill ComputerName/UserName that are not in the raw line;
+		// the raw-bytes prefilter would wrongly reject lines on them.
 		for _, p := range progs {
 			p.DisablePrefilter()
 		}
@@ -87,7 +92,6 @@ func runPrograms(progs []*engine.Program, ins []source.Input, fl inputFlags, sin
 	for _, in := range ins {
 		total += in.Size
 	}
-	ropts := source.Options{}
 	var bar *progressbar.ProgressBar
 	if total > 50<<20 && isTerminal(os.Stderr) {
 		bar = progressbar.NewOptions64(total,
@@ -103,7 +107,10 @@ func runPrograms(progs []*engine.Program, ins []source.Input, fl inputFlags, sin
 	rd := source.NewReader(ropts)
 	batches := make(chan *engine.Batch, 8)
 	go rd.Run(ctx, ins, batches)
-	stats, err := engine.RunAll(ctx, progs, batches, source.NewNDJSONDecoder, engine.RunOptions{Workers: fl.workers, StrictInput: fl.strictInput}, sinks)
+	stats, err := engine.RunAll(ctx, progs, batches, newDecoder, engine.RunOptions{Workers: fl.workers, StrictInput: fl.strictInput}, sinks)
+	for _, st := range stats {
+		st.InvalidUTF8 += rd.InvalidUTF8() // records the reader decoded itself
+	}
 	for range batches { // drain after an early stop
 	}
 	if bar != nil {
@@ -154,6 +161,11 @@ func (r *runResult) summary(w io.Writer, extra string) {
 	}
 	line += fmt.Sprintf(", %.2fs", r.elapsed.Seconds())
 	fmt.Fprintln(w, line)
+	for _, s := range r.stats {
+		for _, warn := range s.Warnings {
+			fmt.Fprintf(w, "lanner: warning: %s\n", warn)
+		}
+	}
 	if st.Records == 0 {
 		fmt.Fprintln(w, "lanner: warning: no record was read")
 	}
