@@ -175,8 +175,9 @@ var needsSaved = map[string]bool{"C18": true, "C20": true, "C21": true, "C22": t
 
 // TestCorpus runs every query of logscale.md §6: each parses and compiles
 // (those calling saved searches fail, without --saved, with an error that
-// names the flag); each runs on corpusEvents with 1 and 4 workers and the
-// same rows; the detections find their planted activity.
+// names the flag); each runs on corpusEvents with 1 and 4 workers, and
+// without the prefilter, giving the same rows; the detections find their
+// planted activity.
 func TestCorpus(t *testing.T) {
 	qs := loadCorpus(t)
 	events := corpusEvents()
@@ -213,6 +214,13 @@ func TestCorpus(t *testing.T) {
 			}
 			if a, b := rowsText(seq), rowsText(par); a != b {
 				t.Fatalf("1 worker and 4 workers differ:\n%s", firstDiff(a, b))
+			}
+			nopre, _, err := tryRunPre(q.Text, events, opts, 2, 5, false)
+			if err != nil {
+				t.Fatalf("run without prefilter: %v", err)
+			}
+			if a, b := rowsText(seq), rowsText(nopre); a != b {
+				t.Fatalf("the prefilter changes the result:\n%s", firstDiff(b, a))
 			}
 			if corpusFindings[q.ID] && len(seq) == 0 {
 				t.Errorf("no rows (matched %d events); want the planted activity", st1.Matched)

@@ -68,12 +68,20 @@ func run(t testing.TB, query, ndjson string, opts Options, workers int) ([]*even
 }
 
 func tryRun(query, ndjson string, opts Options, workers, per int) ([]*event.Event, *Stats, error) {
+	return tryRunPre(query, ndjson, opts, workers, per, true)
+}
+
+// tryRunPre is tryRun with the raw-bytes prefilter on or off.
+func tryRunPre(query, ndjson string, opts Options, workers, per int, prefilter bool) ([]*event.Event, *Stats, error) {
 	if opts.Now.IsZero() {
 		opts.Now = testNow
 	}
 	p, err := CompileString(query, cql.Options{}, opts)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !prefilter {
+		p.DisablePrefilter()
 	}
 	col := &Collect{}
 	st, err := p.Run(context.Background(), batches(ndjson, per), func() Decoder { return &testDecoder{} }, RunOptions{Workers: workers}, col)

@@ -456,10 +456,11 @@ func (p *parser) element(tok byte) *elem {
 
 // hasDep decides whether the element start at p.pos carries the 2-byte
 // dependency identifier. Template definitions have it and BinXml (0x21)
-// values do not, but records written without templates (seen in format 3.2
-// files) lack it too, so both layouts are scored: a name offset equal to the
-// position right after it (inline name) or naming an already seen name, and
-// the element's data size ending on an end-element or close-empty token.
+// values do not, but records written without templates (plain BinXML, seen
+// in several sample logs) lack it too, so both layouts are scored: a name
+// offset equal to the position right after it (inline name) or naming an
+// already seen name, and the element's data size ending on an end-element
+// or close-empty token.
 func (p *parser) hasDep() bool {
 	dep := p.layoutScore(p.pos+2, 6)
 	nodep := p.layoutScore(p.pos, 4)

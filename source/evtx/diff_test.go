@@ -20,9 +20,9 @@ package evtx
 //   - EventData: Velocidex only turns <Data Name=X> lists into X→value when
 //     every Data has a value and there are at least two; otherwise the raw
 //     Data dict/list is there, which the test reads both ways.
-//   - Records without templates (raw BinXML, no dependency identifier; seen
-//     in format 3.2 files): Velocidex always expects the dependency id and
-//     decodes garbage. Such records are counted as "oracle could not decode"
+//   - Records without templates (plain BinXML without dependency
+//     identifiers; 13 sample files): Velocidex always expects the dependency
+//     id and decodes garbage. Such records are counted as "oracle could not decode"
 //     (their IDs are still compared) instead of mismatches.
 
 import (

@@ -35,8 +35,9 @@
 // the scalar ones.
 //
 // Element starts carry a 2-byte dependency identifier in templates but not
-// inside BinXml values, and records written without templates (seen in
-// format 3.2 files, e.g. Defender and TerminalServices logs) lack it too.
+// inside BinXml values, and records written without templates (the whole
+// event as plain BinXML; 13 of the sample files, Defender, RDP, PowerShell
+// and Security logs among them) lack it too.
 // The reader scores both layouts per element (inline name at the expected
 // offset, a name already seen in the chunk, the element's data size ending
 // on an end token) and takes the better one.
