@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -80,34 +81,74 @@ func isASCII(b []byte) bool {
 func (p *Program) Match(line []byte) bool { return p.matchLine(line, 0) }
 
 // matchLine is Match with what the caller already knows about \u escapes
-// in the line (0 unknown, 1 yes, 2 no).
+// in the line (0 unknown, 1 yes, 2 no). An escape in a key could hide the
+// key itself, so such a line passes; escapes in values are decoded by the
+// field checks, and make literal searches pass.
 func (p *Program) matchLine(line []byte, escU int8) bool {
-	if p.pre == nil || escU == 1 {
+	if p.pre == nil {
 		return true
 	}
 	f := lineFacts{escU: escU}
-	if p.pre.root.match(line, &f) {
+	if f.hasEscU(line) && escapeInKey(line) {
 		return true
 	}
-	// Nothing was found verbatim. An escape could hide it.
-	return f.hasEscU(line)
+	return p.pre.root.match(line, &f)
+}
+
+// escapeInKey reports whether a \u escape stands in an object key.
+func escapeInKey(line []byte) bool {
+	for off := 0; ; {
+		j := escLit.index(line[off:])
+		if j < 0 {
+			return false
+		}
+		if inKey(line, off+j) {
+			return true
+		}
+		off += j + 2
+	}
+}
+
+// inKey reports whether position i of s is inside a string that a colon
+// follows: an object key. It looks no further than the end of the line.
+func inKey(s []byte, i int) bool {
+	for i < len(s) && s[i] != '"' && s[i] != '\n' {
+		if s[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	if i >= len(s) || s[i] == '\n' {
+		return true // unterminated: cannot say
+	}
+	i++
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+		i++
+	}
+	return i >= len(s) || s[i] == ':'
 }
 
 // escIndex knows where a batch holds \u escapes, so that lines without one
 // need no scan of their own. Lines are asked in order.
 type escIndex struct {
-	pos []int
-	i   int
+	pos  []int // every \u
+	keys []int // those inside an object key
+	i    int
 }
+
+var escLit = newLit([]byte(`\u`))
 
 func newEscIndex(data []byte) *escIndex {
 	x := &escIndex{}
 	for off := 0; ; {
-		j := bytes.Index(data[off:], []byte(`\u`))
+		j := escLit.index(data[off:])
 		if j < 0 {
 			return x
 		}
 		x.pos = append(x.pos, off+j)
+		if inKey(data, off+j) {
+			x.keys = append(x.keys, off+j)
+		}
 		off += j + 2
 	}
 }
@@ -194,7 +235,8 @@ func (n *preLits) match(line []byte, f *lineFacts) bool {
 	if (n.fold || n.nonASCII) && f.hasNonASCII(line) {
 		return true
 	}
-	return false
+	// Not found verbatim; an escape could hide it.
+	return f.hasEscU(line)
 }
 
 // indexFold finds lit (lower-case ASCII) in s ignoring ASCII case. It scans
@@ -289,85 +331,153 @@ func (n *preKey) match(line []byte, f *lineFacts) bool {
 	return false
 }
 
-// scan checks every occurrence of key; it reports true when a candidate
-// passes or cannot be read.
+// scan checks every occurrence of key in one line; it reports true when a
+// candidate passes or cannot be read.
 func (n *preKey) scan(line []byte, key lit, basename bool) bool {
+	found := false
+	n.hits(line, key, basename, func(int) bool { found = true; return false })
+	return found
+}
+
+// hits calls fn with the offset of each occurrence of key in s whose value
+// passes the test or cannot be read; fn returns false to stop. s may hold
+// many lines: a value never runs past a newline.
+func (n *preKey) hits(s []byte, key lit, basename bool, fn func(pos int) bool) {
 	var buf [256]byte
-	for off := 0; off < len(line); {
-		j := key.index(line[off:])
+	for off := 0; off < len(s); {
+		j := key.index(s[off:])
 		if j < 0 {
-			return false
+			return
 		}
-		i := off + j + len(key.b)
+		at := off + j
+		i := at + len(key.b)
 		off = i
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n') {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
 			i++
 		}
-		if i >= len(line) || line[i] != ':' {
+		if i >= len(s) || s[i] != ':' {
 			continue // the text of a value, not a key
 		}
 		i++
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n') {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
 			i++
 		}
-		if i >= len(line) {
-			return true
+		if i >= len(s) || s[i] == '\n' {
+			if !fn(at) {
+				return
+			}
+			continue
 		}
 		var v []byte
-		switch c := line[i]; {
+		switch c := s[i]; {
 		case c == '"':
 			end, esc := i+1, false
-			for end < len(line) && line[end] != '"' {
-				if line[end] == '\\' {
+			for end < len(s) && s[end] != '"' && s[end] != '\n' {
+				if s[end] == '\\' {
 					esc = true
 					end++
 				}
 				end++
 			}
-			if end >= len(line) {
-				return true
+			if end >= len(s) || s[end] != '"' {
+				if !fn(at) {
+					return
+				}
+				continue
 			}
-			v = line[i+1 : end]
+			v = s[i+1 : end]
 			if esc {
 				u, ok := unescapeSimple(v, buf[:0])
 				if !ok {
-					return true
+					if !fn(at) {
+						return
+					}
+					continue
 				}
 				v = u
 			}
 		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f':
 			end := i
-			for end < len(line) && line[end] != ',' && line[end] != '}' && line[end] != ']' && line[end] != ' ' {
+			for end < len(s) && s[end] != ',' && s[end] != '}' && s[end] != ']' && s[end] != ' ' && s[end] != '\n' {
 				end++
 			}
-			v = line[i:end]
+			v = s[i:end]
 		case c == 'n':
 			continue // null: absent
 		default:
 			continue // an object or array: the field is K.x, not K
 		}
 		if !isASCII(v) && !utf8.Valid(v) {
-			return true
+			if !fn(at) {
+				return
+			}
+			continue
 		}
 		if basename {
 			if k := bytes.LastIndexAny(v, `\/`); k >= 0 {
 				v = v[k+1:]
 			}
 		}
+		pass := false
 		if len(v) == 0 {
-			if n.test("") {
-				return true
-			}
-			continue
+			pass = n.test("")
+		} else {
+			pass = n.test(unsafe.String(&v[0], len(v)))
 		}
-		if n.test(unsafe.String(&v[0], len(v))) {
-			return true
+		if pass && !fn(at) {
+			return
 		}
 	}
-	return false
 }
 
-// unescapeSimple decodes JSON escapes except \u (which it refuses).
+// candidates adds to pos the offset of every place in data where this
+// node may pass: the lines holding no such place fail the node.
+func (n *preKey) candidates(data []byte, pos []int) []int {
+	add := func(p int) bool { pos = append(pos, p); return true }
+	for _, k := range n.keys {
+		n.hits(data, k, false, add)
+	}
+	for _, k := range n.base {
+		n.hits(data, k, true, add)
+	}
+	return pos
+}
+
+// Candidates finds, in a batch of lines, the offsets of the places where the
+// query's prefilter may pass, so that the lines without one need no look:
+// the offsets of the field values that pass a required field check, and of
+// every \u escape inside a key (which may hide the field's key; escapes in
+// values are decoded by the check). ok is
+// false when the prefilter has no such check; then every line must be
+// tried. The offsets are sorted.
+func (p *Program) Candidates(data []byte, keyEsc []int) (pos []int, ok bool) {
+	if p.pre == nil {
+		return nil, false
+	}
+	var k *preKey
+	switch r := p.pre.root.(type) {
+	case *preKey:
+		k = r
+	case *preAnd:
+		for _, x := range r.xs {
+			if kk, isKey := x.(*preKey); isKey {
+				k = kk
+				break
+			}
+		}
+	}
+	if k == nil {
+		return nil, false
+	}
+	pos = k.candidates(data, nil)
+	pos = append(pos, keyEsc...)
+	slices.Sort(pos)
+	return pos, true
+}
+
+// unescapeSimple decodes JSON escapes. It refuses surrogate escapes
+// (\ud800-\udfff), whose decoding differs between decoders, so the caller
+// treats such values as unknown.
 func unescapeSimple(v, dst []byte) ([]byte, bool) {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -392,6 +502,28 @@ func unescapeSimple(v, dst []byte) ([]byte, bool) {
 			dst = append(dst, '\b')
 		case 'f':
 			dst = append(dst, '\f')
+		case 'u':
+			if i+4 >= len(v) {
+				return nil, false
+			}
+			var r rune
+			for _, h := range v[i+1 : i+5] {
+				switch {
+				case h >= '0' && h <= '9':
+					r = r<<4 | rune(h-'0')
+				case h >= 'a' && h <= 'f':
+					r = r<<4 | rune(h-'a'+10)
+				case h >= 'A' && h <= 'F':
+					r = r<<4 | rune(h-'A'+10)
+				default:
+					return nil, false
+				}
+			}
+			if r >= 0xd800 && r <= 0xdfff {
+				return nil, false
+			}
+			dst = utf8.AppendRune(dst, r)
+			i += 4
 		default:
 			return nil, false
 		}
@@ -459,20 +591,12 @@ func (l lit) index(s []byte) int {
 }
 
 // byteRank orders bytes by how common they are in JSON endpoint telemetry
-// (lower is rarer). Rough counts are enough: a poor anchor costs speed only.
+// (lower is rarer): the order below was counted on Falcon NDJSON, most
+// common first. A poor anchor costs speed only, never correctness.
 var byteRank = func() (r [256]int) {
-	const common = "\"\\:,. 0123456789abcdefilnorstuABCDEFPSW-_/{}mhp"
-	for i := range r {
-		r[i] = 1
-	}
-	for i := 'A'; i <= 'Z'; i++ {
-		r[i] = 10
-	}
-	for i := 'a'; i <= 'z'; i++ {
-		r[i] = 20
-	}
-	for i, c := range common {
-		r[c] = 100 + len(common) - i
+	const byFrequency = "\"e0a1st2:,io3n57d6rc489mfl-b.\\CPIgpSuhDTxvNAFH BREy_kWwVMLUO#{}Gq=z/j;KQ&Y()ZX@J"
+	for i, c := range []byte(byFrequency) {
+		r[c] = len(byFrequency) - i
 	}
 	return r
 }()

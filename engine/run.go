@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -359,6 +360,8 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
 	esc := newEscIndex(data)
+	cands := batchCandidates(progs, data, esc.keys)
+	ci := 0
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		start := len(b.Data) - len(data)
@@ -377,6 +380,20 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		}
 		r.records++
 		anyPass := false
+		if cands != nil {
+			// Only lines holding a candidate place can pass.
+			for ci < len(cands) && cands[ci] < start {
+				ci++
+			}
+			if ci >= len(cands) || cands[ci] >= start+len(rec) {
+				if looksLikeObject(rec) {
+					r.pre++
+					continue
+				}
+				clear(passed)
+				goto decode
+			}
+		}
 		for k, p := range progs {
 			passed[k] = !p.noInput && p.matchLine(rec, escU)
 			anyPass = anyPass || passed[k]
@@ -385,6 +402,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			r.pre++
 			continue
 		}
+	decode:
 		ev.Reset()
 		if err := dec.Decode(rec, ev); err != nil {
 			pr := Problem{File: b.File, Line: ln, Reason: err.Error()}
@@ -439,4 +457,27 @@ func (f SinkFunc) Flush()              {}
 func looksLikeObject(rec []byte) bool {
 	rec = bytes.TrimSpace(rec)
 	return len(rec) >= 2 && rec[0] == '{' && rec[len(rec)-1] == '}'
+}
+
+// batchCandidates merges the programs' candidate places in a batch, or
+// returns nil when some program needs every line looked at.
+func batchCandidates(progs []*Program, data []byte, esc []int) []int {
+	var all []int
+	for _, p := range progs {
+		if p.noInput {
+			continue
+		}
+		pos, ok := p.Candidates(data, esc)
+		if !ok {
+			return nil
+		}
+		all = append(all, pos...)
+	}
+	if all == nil {
+		all = []int{} // no line can pass
+	}
+	if len(progs) > 1 {
+		slices.Sort(all)
+	}
+	return all
 }
