@@ -52,7 +52,11 @@ var (
 
 // Decode implements engine.Decoder.
 func (d *NDJSONDecoder) Decode(raw []byte, e *event.Event) error {
-	v, err := d.p.ParseBytes(raw)
+	src := raw
+	if hasSurrogateEscape(raw) {
+		src = fixSurrogates(raw)
+	}
+	v, err := d.p.ParseBytes(src)
 	if err != nil {
 		return errors.New("not JSON: " + shortJSONError(err))
 	}
@@ -233,3 +237,72 @@ func isASCIIBytes(b []byte) bool {
 }
 
 func containsEscU(b []byte) bool { return bytes.Contains(b, []byte(`\u`)) }
+
+// hasSurrogateEscape reports a \uD800-\uDFFF escape in raw (rare).
+func hasSurrogateEscape(raw []byte) bool {
+	for off := 0; ; {
+		j := bytes.Index(raw[off:], []byte(`\u`))
+		if j < 0 || off+j+3 >= len(raw) {
+			return false
+		}
+		if c, d := raw[off+j+2], raw[off+j+3]; (c == 'd' || c == 'D') && (d >= '8' && d <= '9' || d >= 'a' && d <= 'f' || d >= 'A' && d <= 'F') {
+			return true
+		}
+		off += j + 2
+	}
+}
+
+// fixSurrogates rewrites lone surrogate escapes as \ufffd, as
+// encoding/json decodes them. The JSON parser would otherwise keep a lone
+// high surrogate as text, or swallow the escape that follows it (so that
+// "\ud800\u0041" lost its A): one planted escape must not hide a character.
+func fixSurrogates(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	hex4 := func(b []byte) (rune, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		var r rune
+		for _, h := range b[:4] {
+			switch {
+			case h >= '0' && h <= '9':
+				r = r<<4 | rune(h-'0')
+			case h >= 'a' && h <= 'f':
+				r = r<<4 | rune(h-'a'+10)
+			case h >= 'A' && h <= 'F':
+				r = r<<4 | rune(h-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 >= len(raw) {
+			out = append(out, c)
+			continue
+		}
+		if raw[i+1] != 'u' {
+			out = append(out, c, raw[i+1])
+			i++
+			continue
+		}
+		r, ok := hex4(raw[i+2:])
+		if !ok || r < 0xd800 || r > 0xdfff {
+			out = append(out, raw[i:min(i+6, len(raw))]...)
+			i += 5
+			continue
+		}
+		if r < 0xdc00 && i+11 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+			if lo, ok := hex4(raw[i+8:]); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				out = append(out, raw[i:i+12]...) // a valid pair
+				i += 11
+				continue
+			}
+		}
+		out = append(out, `\ufffd`...)
+		i += 5
+	}
+	return out
+}
