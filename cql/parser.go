@@ -14,9 +14,13 @@ type Options struct {
 	// literal LogScale meaning with a warning.
 	Strict bool
 	// Params are the values of user parameters (?name, ?{name=default}).
-	// A parameter without a value takes its default, else "*", as in
-	// LogScale's query editor.
+	// A parameter without a value takes its default; one with neither is
+	// an error naming it and the flag that supplies it, unless
+	// DefaultParam is set.
 	Params map[string]string
+	// DefaultParam, when not nil, is the value of parameters that have
+	// neither a value nor a default (LogScale's query editor uses "*").
+	DefaultParam *string
 }
 
 // Parse parses a query in the default (dialect) mode.
@@ -662,8 +666,12 @@ func (p *parser) param(m mode) (string, Pos) {
 	if hasDef {
 		return def, q.Pos
 	}
-	p.note(q.Pos, "param.default", "parameter ?%s has no value (--param %s=…); using *", name, name)
-	return "*", q.Pos
+	if p.opts.DefaultParam != nil {
+		p.note(q.Pos, "param.default", "parameter ?%s has no value (--param %s=…); using %q", name, name, *p.opts.DefaultParam)
+		return *p.opts.DefaultParam, q.Pos
+	}
+	p.failf(q.Pos, "parameter ?%s has no value; give it with --param %s=VALUE", name, name)
+	return "", q.Pos
 }
 
 // ---- calls ----

@@ -76,7 +76,7 @@ func tryRunPre(query, ndjson string, opts Options, workers, per int, prefilter b
 	if opts.Now.IsZero() {
 		opts.Now = testNow
 	}
-	p, err := CompileString(query, cql.Options{}, opts)
+	p, err := CompileString(query, cql.Options{DefaultParam: &corpusStar}, opts)
 	if err != nil {
 		return nil, nil, err
 	}

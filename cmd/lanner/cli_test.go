@@ -273,6 +273,15 @@ func TestQueryErrors(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("bad --format: exit %d", r.code)
 	}
+	// A parameter without a value is an error naming --param; --param fills it.
+	r = run(t, []byte(`{"aid":"x1"}`), "query", "--format", "ndjson", "aid=?AID")
+	if r.code != 2 || !strings.Contains(r.stderr, "parameter ?AID has no value; give it with --param AID=VALUE") {
+		t.Fatalf("missing parameter: exit %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, []byte(`{"aid":"x1"}`+"\n"+`{"aid":"x2"}`), "query", "--format", "ndjson", "--param", "AID=x2", "aid=?AID")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != `{"aid":"x2"}` {
+		t.Fatalf("--param: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestDetectDemo(t *testing.T) {
