@@ -136,12 +136,16 @@ type escIndex struct {
 	i    int
 }
 
-var escLit = newLit([]byte(`\u`))
+var (
+	escBytes = []byte(`\u`)
+	escLit   = newLit(escBytes)
+)
 
 func newEscIndex(data []byte) *escIndex {
 	x := &escIndex{}
 	for off := 0; ; {
-		j := escLit.index(data[off:])
+		// bytes.Index beats an anchor byte here: both bytes of \u are common.
+		j := bytes.Index(data[off:], escBytes)
 		if j < 0 {
 			return x
 		}
