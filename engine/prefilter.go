@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -510,19 +511,11 @@ func unescapeSimple(v, dst []byte) ([]byte, bool) {
 			if i+4 >= len(v) {
 				return nil, false
 			}
-			var r rune
-			for _, h := range v[i+1 : i+5] {
-				switch {
-				case h >= '0' && h <= '9':
-					r = r<<4 | rune(h-'0')
-				case h >= 'a' && h <= 'f':
-					r = r<<4 | rune(h-'a'+10)
-				case h >= 'A' && h <= 'F':
-					r = r<<4 | rune(h-'A'+10)
-				default:
-					return nil, false
-				}
+			n, err := strconv.ParseUint(string(v[i+1:i+5]), 16, 32)
+			if err != nil {
+				return nil, false
 			}
+			r := rune(n)
 			if r >= 0xd800 && r <= 0xdfff {
 				return nil, false
 			}

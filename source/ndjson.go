@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -262,20 +263,8 @@ func fixSurrogates(raw []byte) []byte {
 		if len(b) < 4 {
 			return 0, false
 		}
-		var r rune
-		for _, h := range b[:4] {
-			switch {
-			case h >= '0' && h <= '9':
-				r = r<<4 | rune(h-'0')
-			case h >= 'a' && h <= 'f':
-				r = r<<4 | rune(h-'a'+10)
-			case h >= 'A' && h <= 'F':
-				r = r<<4 | rune(h-'A'+10)
-			default:
-				return 0, false
-			}
-		}
-		return r, true
+		n, err := strconv.ParseUint(string(b[:4]), 16, 32)
+		return rune(n), err == nil
 	}
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
