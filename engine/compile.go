@@ -88,6 +88,7 @@ type Program struct {
 	// Warnings are notes for the user (backtracking regexes, dialect forms).
 	Warnings []string
 	pre      *prefilter
+	cand     *preKey // the prefilter node Candidates searches with
 	// Aggregates reports whether the query has a serial tail.
 	Aggregates bool
 	// Limit describes the first limiting stage of the tail (for "N left out").
@@ -216,6 +217,7 @@ func (c *compiler) program(stages []cql.Stage, lift bool) *Program {
 	p.Fields = outputFields(stages)
 	if !p.noInput {
 		p.pre = derivePrefilter(c, prefilterStages(stages))
+		p.cand = candidateNode(p.pre)
 	}
 	return p
 }

@@ -96,6 +96,26 @@ func (p *Program) matchLine(line []byte, escU int8) bool {
 	return p.pre.root.match(line, &f)
 }
 
+// matchCandidate is matchLine for a line that holds one of the places
+// Candidates found: the node that found them passed there, so it is not
+// tested again.
+func (p *Program) matchCandidate(line []byte, escU int8) bool {
+	and, ok := p.pre.root.(*preAnd)
+	if !ok || p.cand == nil {
+		return p.matchLine(line, escU)
+	}
+	f := lineFacts{escU: escU}
+	if f.hasEscU(line) && escapeInKey(line) {
+		return true
+	}
+	for _, x := range and.xs {
+		if x != preNode(p.cand) && !x.match(line, &f) {
+			return false
+		}
+	}
+	return true
+}
+
 // escapeInKey reports whether a \u escape stands in an object key.
 func escapeInKey(line []byte) bool {
 	for off := 0; ; {
@@ -113,16 +133,23 @@ func escapeInKey(line []byte) bool {
 // inKey reports whether position i of s is inside a string that a colon
 // follows: an object key. It looks no further than the end of the line.
 func inKey(s []byte, i int) bool {
+	end, ok := stringEnd(s, i)
+	return !ok || afterIsColon(s, end+1)
+}
+
+// stringEnd finds the quote that closes the string holding position i; ok
+// is false when the line ends first.
+func stringEnd(s []byte, i int) (int, bool) {
 	for i < len(s) && s[i] != '"' && s[i] != '\n' {
 		if s[i] == '\\' {
 			i++
 		}
 		i++
 	}
-	if i >= len(s) || s[i] == '\n' {
-		return true // unterminated: cannot say
-	}
-	i++
+	return i, i < len(s) && s[i] == '"'
+}
+
+func afterIsColon(s []byte, i int) bool {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
 		i++
 	}
@@ -132,7 +159,7 @@ func inKey(s []byte, i int) bool {
 // escIndex knows where a batch holds \u escapes, so that lines without one
 // need no scan of their own. Lines are asked in order.
 type escIndex struct {
-	pos  []int // every \u
+	pos  []int // the first \u of every string that has one
 	keys []int // those inside an object key
 	i    int
 }
@@ -144,18 +171,22 @@ var (
 
 func newEscIndex(data []byte) *escIndex {
 	x := &escIndex{}
-	for off := 0; ; {
+	for off := 0; off < len(data); {
 		// bytes.Index beats an anchor byte here: both bytes of \u are common.
 		j := bytes.Index(data[off:], escBytes)
 		if j < 0 {
 			return x
 		}
-		x.pos = append(x.pos, off+j)
-		if inKey(data, off+j) {
-			x.keys = append(x.keys, off+j)
+		p := off + j
+		x.pos = append(x.pos, p)
+		end, ok := stringEnd(data, p)
+		if !ok || afterIsColon(data, end+1) {
+			x.keys = append(x.keys, p)
 		}
-		off += j + 2
+		// Further escapes in the same string change nothing: skip them.
+		off = max(end, p+2)
 	}
+	return x
 }
 
 // state returns 1 when [start, end) holds an escape, else 2.
@@ -174,7 +205,7 @@ func (p *Program) HasPrefilter() bool { return p.pre != nil }
 
 // DisablePrefilter turns the raw-bytes prefilter off (differential tests,
 // and inputs whose fields do not all come from the raw record).
-func (p *Program) DisablePrefilter() { p.pre = nil }
+func (p *Program) DisablePrefilter() { p.pre, p.cand = nil, nil }
 
 type preAnd struct{ xs []preNode }
 type preOr struct{ xs []preNode }
@@ -456,28 +487,32 @@ func (n *preKey) candidates(data []byte, pos []int) []int {
 // false when the prefilter has no such check; then every line must be
 // tried. The offsets are sorted.
 func (p *Program) Candidates(data []byte, keyEsc []int) (pos []int, ok bool) {
-	if p.pre == nil {
+	if p.pre == nil || p.cand == nil {
 		return nil, false
 	}
-	var k *preKey
-	switch r := p.pre.root.(type) {
-	case *preKey:
-		k = r
-	case *preAnd:
-		for _, x := range r.xs {
-			if kk, isKey := x.(*preKey); isKey {
-				k = kk
-				break
-			}
-		}
-	}
-	if k == nil {
-		return nil, false
-	}
-	pos = k.candidates(data, nil)
+	pos = p.cand.candidates(data, nil)
 	pos = append(pos, keyEsc...)
 	slices.Sort(pos)
 	return pos, true
+}
+
+// candidateNode picks the required field check Candidates searches with:
+// the first key node of the (cost-ordered) top-level conjunction.
+func candidateNode(pre *prefilter) *preKey {
+	if pre == nil {
+		return nil
+	}
+	switch r := pre.root.(type) {
+	case *preKey:
+		return r
+	case *preAnd:
+		for _, x := range r.xs {
+			if k, ok := x.(*preKey); ok {
+				return k
+			}
+		}
+	}
+	return nil
 }
 
 // unescapeSimple decodes JSON escapes. It refuses surrogate escapes

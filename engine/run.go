@@ -395,7 +395,11 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			}
 		}
 		for k, p := range progs {
-			passed[k] = !p.noInput && p.matchLine(rec, escU)
+			if cands != nil && single {
+				passed[k] = !p.noInput && p.matchCandidate(rec, escU)
+			} else {
+				passed[k] = !p.noInput && p.matchLine(rec, escU)
+			}
 			anyPass = anyPass || passed[k]
 		}
 		if !anyPass && looksLikeObject(rec) {
