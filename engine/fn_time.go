@@ -353,35 +353,14 @@ func javaLayout(p string) (string, error) {
 			default:
 				l = "1"
 			}
-		case 'd':
+		case 'd', 'H', 'h', 'm', 's':
+			// Go's layout for the padded (nn) and plain (n) forms; Go has
+			// no unpadded 24-hour hour.
+			forms := map[byte][2]string{'d': {"02", "2"}, 'H': {"15", "15"}, 'h': {"03", "3"}, 'm': {"04", "4"}, 's': {"05", "5"}}[c]
 			if n == 2 {
-				l = "02"
+				l = forms[0]
 			} else {
-				l = "2"
-			}
-		case 'H':
-			if n == 2 {
-				l = "15"
-			} else {
-				l = "15"
-			}
-		case 'h':
-			if n == 2 {
-				l = "03"
-			} else {
-				l = "3"
-			}
-		case 'm':
-			if n == 2 {
-				l = "04"
-			} else {
-				l = "4"
-			}
-		case 's':
-			if n == 2 {
-				l = "05"
-			} else {
-				l = "5"
+				l = forms[1]
 			}
 		case 'S':
 			l = strings.Repeat("0", n)
