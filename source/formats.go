@@ -121,8 +121,9 @@ type sniffResult struct {
 
 // Sniff recognises the format of a (decompressed, UTF-8) stream from its
 // first bytes. head may end anywhere; atEOF says it is the whole input.
-// It never fails: text it cannot place is "ndjson", whose reader reports
-// each line it cannot parse.
+// Text with a JSON object line that it cannot place otherwise is "ndjson",
+// whose reader reports each line it cannot parse; text without one is
+// formatUnknown, and the reader skips the file.
 func Sniff(head []byte, atEOF bool) string { return sniff(head, atEOF).format }
 
 func sniff(head []byte, atEOF bool) sniffResult {
@@ -145,8 +146,17 @@ func sniff(head []byte, atEOF bool) sniffResult {
 	if f, ok := sniffCSV(t); ok {
 		return sniffResult{format: f}
 	}
+	// Text with no JSON object line in its head (a README, a licence, a
+	// shell script) is not telemetry: the reader skips the file whole,
+	// reporting it once, instead of a parse error per line.
+	if !bytes.Contains(t, []byte("\n{")) && !bytes.Contains(t, []byte("\n {")) {
+		return sniffResult{format: formatUnknown}
+	}
 	return sniffResult{format: FormatNDJSON, raw: true}
 }
+
+// formatUnknown is what Sniff says of text it cannot place.
+const formatUnknown = "unknown"
 
 func firstLine(b []byte) []byte {
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {

@@ -88,7 +88,7 @@ func TestSniff(t *testing.T) {
 		{`{"#event_simpleName":"DnsRequest"}`, "falcon"},
 		{many, "falcon"},
 		{`{"n":"1"}` + "\n" + `{"n":"2"}`, "ndjson"},
-		{"not json\n", "ndjson"},
+		{"not json\n", "unknown"},
 		{`{"Event":{"System":{"EventID":1}}}`, "evtx-json"},
 		{"Record 1\n{\n  \"Event\": {\n    \"System\": {}\n  }\n}\n", "evtx-json"},
 		{`{"winlog":{"event_id":1},"@timestamp":"x"}`, "ecs"},
@@ -101,7 +101,8 @@ func TestSniff(t *testing.T) {
 		{"{\n \"event_simpleName\": \"x\"\n}\n", "falcon"},
 		{"Timestamp,DeviceId,DeviceName,ActionType,FileName\n", "mde-csv"},
 		{"host,user,action\nweb1,alice,login\n", "csv"},
-		{"just some words\n", "ndjson"},
+		{"just some words\n", "unknown"},   // not telemetry: the file is skipped
+		{"garbage\n{\"a\":1}\n", "ndjson"}, // an object line: NDJSON with a bad line
 		// A Falcon file whose first line is longer than the sniffed head.
 		{`{"event_simpleName":"ProcessRollup2","CommandLine":"` + strings.Repeat("x", 300<<10) + `"}`, "falcon"},
 	} {

@@ -270,6 +270,15 @@ func (r *Reader) readInput(ctx context.Context, in Input, out chan<- *engine.Bat
 		return r.readCSV(ctx, name, format, fam, text, out)
 	case FormatEVTX:
 		return errors.New("not an EVTX file (no ElfFile signature)")
+	case formatUnknown:
+		b := &engine.Batch{Seq: r.seq, File: name, Format: "unrecognised", Records: 1,
+			Problems: []engine.Problem{{File: name, Reason: "not telemetry: no format recognised (no JSON object, event XML, EVTX or known CSV header); file skipped (--input-format forces a format)"}}}
+		r.seq++
+		select {
+		case out <- b:
+		case <-ctx.Done():
+		}
+		return nil
 	}
 	if raw {
 		return r.split(ctx, name, format, text, out)

@@ -227,6 +227,12 @@ func TestDirectoryOrder(t *testing.T) {
 	if !strings.Contains(r.stderr, "3 files, 4 records") {
 		t.Fatalf("summary: %s", r.stderr)
 	}
+	// A file that is not telemetry (a README) is skipped whole, reported once.
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("# notes\nsome text\nmore text\n"), 0o644)
+	r = run(t, nil, "query", "--format", "ndjson", "n=*", dir)
+	if len(rows(t, r.stdout)) != 4 || !strings.Contains(r.stderr, "README.md: not telemetry") || !strings.Contains(r.stderr, "1 skipped") || r.code != 0 {
+		t.Fatalf("README in the folder: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 func TestBadInput(t *testing.T) {
