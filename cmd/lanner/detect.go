@@ -20,7 +20,7 @@ var detectFormats = append(append([]string(nil), output.Formats...), "ocsf")
 
 func newDetectCmd() *cobra.Command {
 	var fl inputFlags
-	var ruleIDs, tuningFiles []string
+	var ruleIDs, tuningFiles, sigmaPaths []string
 	var rulesDir string
 	var all, demoMode, failOnAlert, showSuppressed bool
 	cmd := &cobra.Command{
@@ -61,6 +61,11 @@ applies. --format ocsf writes one OCSF Detection Finding (class 2004) per line.`
 					return err
 				}
 			}
+			sig, err := loadSigmaRules(sigmaPaths)
+			if err != nil {
+				return err
+			}
+			rules = append(rules, sig.Rules...)
 			if len(rules) == 0 {
 				return usageErr("no rules to run")
 			}
@@ -90,7 +95,11 @@ applies. --format ocsf writes one OCSF Detection Finding (class 2004) per line.`
 			if demoMode {
 				fmt.Fprintf(os.Stderr, "lanner: running on the built-in demo telemetry (%s synthetic Falcon events; see docs/demo.md)\n", num(int64(demo.TotalLines)))
 			}
-			res, runErr := runPrograms(set.Programs(), ins, fl, set.Sinks())
+			progs, sinks, err := sig.programs(set)
+			if err != nil {
+				return err
+			}
+			res, runErr := runPrograms(progs, ins, fl, sinks)
 			if res == nil {
 				return runErr
 			}
@@ -142,6 +151,7 @@ applies. --format ocsf writes one OCSF Detection Finding (class 2004) per line.`
 	f := cmd.Flags()
 	f.StringSliceVar(&ruleIDs, "rule", nil, "run only the rule with this `ID` (repeatable)")
 	f.StringVar(&rulesDir, "rules", "", "also load rule packs from `DIR`")
+	f.StringArrayVar(&sigmaPaths, "sigma", nil, "also run the Sigma rules in `PATH` (file or directory, repeatable)")
 	f.StringArrayVar(&tuningFiles, "tuning", nil, "apply the exclusions in `FILE` (repeatable)")
 	f.BoolVar(&showSuppressed, "show-suppressed", false, "list the alerts the exclusions suppressed")
 	f.BoolVar(&all, "all", false, "lift the rules' trailing sort/limit: show every match")

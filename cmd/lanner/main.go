@@ -37,7 +37,7 @@ or in a pipe. It prints the analyst's triage table, or NDJSON, CSV and JSON for 
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("lanner {{.Version}}\n")
-	root.AddCommand(newDetectCmd(), newQueryCmd(), newFormatsCmd(), newTestCmd(), newSimulateCmd(), newRulesCmd(), newCoverageCmd(), newExplainCmd(), newWatchCmd(), newAlertsCmd())
+	root.AddCommand(newDetectCmd(), newQueryCmd(), newFormatsCmd(), newTestCmd(), newSimulateCmd(), newRulesCmd(), newCoverageCmd(), newExplainCmd(), newWatchCmd(), newAlertsCmd(), newConvertCmd())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
