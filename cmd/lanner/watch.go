@@ -147,9 +147,6 @@ func runWatch(cmd *cobra.Command, args []string, fl watchFlags) error {
 	if err != nil {
 		return err
 	}
-	if len(fl.sigma) > 0 {
-		return usageErr("--sigma: this build has no Sigma front-end yet; convert the rule to CQL or run it with a build that has one")
-	}
 	kafka := len(fl.kafkaTopics) > 0
 	switch {
 	case kafka && len(args) > 0:
@@ -191,6 +188,13 @@ func runWatch(cmd *cobra.Command, args []string, fl watchFlags) error {
 			return err
 		}
 	}
+	// Sigma rules run as their compiled queries, each a rule of the stream
+	// (the engine's results; detect's routed Ruleset is a batch speed-up).
+	sig, err := loadSigmaRules(fl.sigma)
+	if err != nil {
+		return err
+	}
+	rules = append(rules, sig.Rules...)
 	if len(rules) == 0 {
 		return usageErr("no rules to run")
 	}

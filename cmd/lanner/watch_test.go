@@ -263,7 +263,7 @@ func TestWatchUsageErrors(t *testing.T) {
 		{[]string{"watch", path, "--kafka-topic", "t"}, "both"},
 		{[]string{"watch", "--kafka-topic", "t"}, "--kafka-brokers"},
 		{[]string{"watch", filepath.Join(dir, "missing")}, "no such file"},
-		{[]string{"watch", path, "--sigma", "x.yml"}, "Sigma"},
+		{[]string{"watch", path, "--sigma", "x.yml"}, "--sigma"},
 		{[]string{"alerts", "list", "--db", filepath.Join(dir, "none.db")}, "no such file"},
 	} {
 		r := run(t, nil, c.args...)
@@ -490,5 +490,47 @@ func TestWatchKafkaKillAndRestart(t *testing.T) {
 	}
 	if left > 0 {
 		t.Errorf("%d records were left uncommitted after a clean stop", left)
+	}
+}
+
+// watch --sigma runs Sigma rules on the stream, next to the built-in rules.
+func TestWatchSigma(t *testing.T) {
+	dir := t.TempDir()
+	rule := filepath.Join(dir, "mshta.yml")
+	os.WriteFile(rule, []byte(`title: Browser starts mshta
+id: 6f1a3c52-0d4e-4a57-9b1e-2f7c8d9e0a11
+status: test
+logsource:
+  category: process_creation
+  product: windows
+detection:
+  sel:
+    Image|endswith: '\mshta.exe'
+    ParentImage|endswith:
+      - '\chrome.exe'
+      - '\msedge.exe'
+  condition: sel
+level: high
+`), 0o644)
+	out := filepath.Join(dir, "alerts.ndjson")
+	r := run(t, demo.NDJSON(), "watch", "-", "--sigma", rule, "--sink", "ndjson:"+out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, seed := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		switch {
+		case strings.Contains(l, "6f1a3c52-0d4e-4a57-9b1e-2f7c8d9e0a11"):
+			sig++
+		case strings.Contains(l, `"T1204.001"`):
+			seed++
+		}
+	}
+	if sig == 0 || seed == 0 {
+		t.Fatalf("want alerts from the Sigma rule and the built-in rule, got %d and %d", sig, seed)
 	}
 }
