@@ -69,27 +69,8 @@ func (c *compiler) filter(f cql.Filter, top bool) predicate {
 	return nil
 }
 
-// freeText tests the raw record and every original field that is not a tag
-// or @-field, as LogScale's free-text search does.
-func freeText(e *event.Event, test func(string) bool) bool {
-	if e.Origin.Raw != nil && test(string(e.Origin.Raw)) {
-		return true
-	}
-	n := e.NOrig
-	if n > len(e.Keys) {
-		n = len(e.Keys)
-	}
-	for i := 0; i < n; i++ {
-		k := e.Keys[i]
-		if k != "" && (k[0] == '#' || k[0] == '@') {
-			continue
-		}
-		if test(e.Vals[i]) {
-			return true
-		}
-	}
-	return false
-}
+// freeText is LogScale's free-text rule (see event.Event.FreeText).
+func freeText(e *event.Event, test func(string) bool) bool { return e.FreeText(test) }
 
 // valueTest compiles the test of a field value against a filter value
 // (equality semantics: glob, or numeric equality when the value is a
@@ -102,10 +83,16 @@ func (c *compiler) valueTest(v cql.Value, at cql.Pos, fold bool) func(string) bo
 		re := c.regex(v.Text, v.Flags, at)
 		return re.MatchString
 	}
-	g := compileGlob(v.Text, fold)
-	if num, ok := cql.ParseNumber(v.Text); ok && !strings.Contains(v.Text, "*") {
-		// "If statuscode is a numeric value, the string will be converted to
-		// a number before comparison": 404.0 equals 404.
+	return EqualityTest(v.Text, fold)
+}
+
+// EqualityTest is the test of `field=value` for a glob value: the whole
+// value, '*' a wildcard; and where the value is a number, numeric equality
+// too ("If statuscode is a numeric value, the string will be converted to
+// a number before comparison": 404.0 equals 404).
+func EqualityTest(glob string, fold bool) func(string) bool {
+	g := compileGlob(glob, fold)
+	if num, ok := cql.ParseNumber(glob); ok && !strings.Contains(glob, "*") {
 		return func(s string) bool {
 			if g.MatchString(s) {
 				return true

@@ -91,3 +91,23 @@ func (e *Event) Reset() {
 	e.Origin = Origin{}
 	e.NOrig = 0
 }
+
+// FreeText reports whether test holds for the raw record or for any
+// original field that is not a tag or @-field: LogScale's free-text search,
+// which sees the fields present at the start of the pipeline.
+func (e *Event) FreeText(test func(string) bool) bool {
+	if e.Origin.Raw != nil && test(string(e.Origin.Raw)) {
+		return true
+	}
+	n := min(e.NOrig, len(e.Keys))
+	for i := 0; i < n; i++ {
+		k := e.Keys[i]
+		if k != "" && (k[0] == '#' || k[0] == '@') {
+			continue
+		}
+		if test(e.Vals[i]) {
+			return true
+		}
+	}
+	return false
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/lanner-dev/lanner/cql"
 	"github.com/lanner-dev/lanner/engine"
 	"github.com/lanner-dev/lanner/event"
-	"github.com/lanner-dev/lanner/match"
 )
 
 // The evaluator runs the filters Sigma compiles to (field filters, and/or/
@@ -237,27 +236,8 @@ func (c *evalCompiler) filter(f cql.Filter) pred {
 	return nil
 }
 
-// freeText is the engine's free-text rule: the raw record, then every
-// original field that is not a tag or @-field.
-func freeText(e *event.Event, test func(string) bool) bool {
-	if e.Origin.Raw != nil && test(string(e.Origin.Raw)) {
-		return true
-	}
-	n := e.NOrig
-	if n > len(e.Keys) {
-		n = len(e.Keys)
-	}
-	for i := 0; i < n; i++ {
-		k := e.Keys[i]
-		if k != "" && (k[0] == '#' || k[0] == '@') {
-			continue
-		}
-		if test(e.Vals[i]) {
-			return true
-		}
-	}
-	return false
-}
+// freeText is LogScale's free-text rule (see event.Event.FreeText).
+func freeText(e *event.Event, test func(string) bool) bool { return e.FreeText(test) }
 
 // valueTest is the engine's equality test of a filter value.
 func (c *evalCompiler) valueTest(val cql.Value) func(string) bool {
@@ -272,17 +252,7 @@ func (c *evalCompiler) valueTest(val cql.Value) func(string) bool {
 		}
 		return re.MatchString
 	}
-	g := match.CompileGlob(val.Text, false)
-	if num, ok := cql.ParseNumber(val.Text); ok && !strings.Contains(val.Text, "*") {
-		return func(s string) bool {
-			if g.MatchString(s) {
-				return true
-			}
-			f, ok := cql.ParseNumber(s)
-			return ok && f == num
-		}
-	}
-	return g.MatchString
+	return engine.EqualityTest(val.Text, false)
 }
 
 func (c *evalCompiler) fieldFilter(f *cql.FieldFilter) pred {
