@@ -31,6 +31,9 @@ type Options struct {
 	BatchSize int
 	// Progress, when set, is called with the number of input bytes read.
 	Progress func(n int64)
+	// NoMap reads files with read() even where memory-mapping them is
+	// possible (a file that may be truncated while lanner reads it).
+	NoMap bool
 	// Format forces the input format of every file (a name of Formats);
 	// "" or "auto" recognises each file's format from its content.
 	Format string
@@ -281,9 +284,68 @@ func (r *Reader) readInput(ctx context.Context, in Input, out chan<- *engine.Bat
 		return nil
 	}
 	if raw {
+		if !compressed && file != nil && text == io.Reader(sb) && len(peek) > 0 && peek[0] != 0xef && in.Size >= mapMin && !r.opts.NoMap {
+			if data, unmap, err := mapFile(file, in.Size); err == nil {
+				return r.splitMapped(ctx, name, format, data, unmap, cr.n, out)
+			}
+		}
 		return r.split(ctx, name, format, text, out)
 	}
 	return r.readJSON(ctx, name, format, fam, lines, text, out)
+}
+
+// mapMin is the smallest file worth memory-mapping.
+const mapMin = 4 << 20
+
+var errNoMap = errors.New("not mapped")
+
+// splitMapped cuts a memory-mapped file into batches of whole lines
+// without copying: each batch is a slice of the mapping, which is released
+// when the engine has released every batch. A file truncated while it is
+// mapped would fault; --no-mmap reads it with read() instead.
+func (r *Reader) splitMapped(ctx context.Context, name, format string, data []byte, unmap func(), counted int64, out chan<- *engine.Batch) error {
+	var wg sync.WaitGroup
+	defer func() { go func() { wg.Wait(); unmap() }() }()
+	line := int64(1)
+	for off := 0; off < len(data); {
+		end := min(off+r.opts.BatchSize, len(data))
+		if end < len(data) {
+			if i := bytes.LastIndexByte(data[off:end], '\n'); i >= 0 {
+				end = off + i + 1
+			} else if j := bytes.IndexByte(data[end:], '\n'); j >= 0 {
+				end += j + 1 // one record longer than a batch
+			} else {
+				end = len(data)
+			}
+		}
+		chunk := data[off:end]
+		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: line}
+		if len(chunk) > r.opts.MaxRecord+1 && bytes.Count(chunk, []byte{'\n'}) <= 1 {
+			b.Problems = []engine.Problem{{File: name, Line: line, Reason: fmt.Sprintf("record longer than %d bytes skipped", r.opts.MaxRecord)}}
+			b.Records = 1
+		} else {
+			wg.Add(1)
+			b.Data, b.Release = chunk, wg.Done
+		}
+		r.seq++
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			if b.Release != nil {
+				wg.Done()
+			}
+			return ctx.Err()
+		}
+		line += int64(bytes.Count(chunk, []byte{'\n'}))
+		if n := int64(len(chunk)); r.opts.Progress != nil && n > counted {
+			r.opts.Progress(n - counted) // the sniffed head was counted when read
+			counted = 0
+		} else {
+			counted -= n
+		}
+		off = end
+	}
+	return nil
 }
 
 // sniffSize is how much of the head the format sniffer sees.

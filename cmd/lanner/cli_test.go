@@ -11,6 +11,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/lanner-dev/lanner/internal/gen"
 )
 
 // The CLI tests build the real binary once and run it as a user would.
@@ -322,5 +324,50 @@ func TestDetectDemo(t *testing.T) {
 	r = run(t, nil, "--version")
 	if !strings.HasPrefix(r.stdout, "lanner ") {
 		t.Fatalf("--version: %q", r.stdout)
+	}
+}
+
+// Files of 4 MB and more are memory-mapped; the rows, the line numbers of
+// bad records and the counts must be those of reading with read().
+func TestMappedReading(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, 12<<20, 7); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	// plant bad records at known places, one of them at the very end
+	lines := bytes.SplitAfter(data, []byte{'\n'})
+	lines[1000] = []byte("garbage line\n")
+	lines[5001] = []byte("{\"truncated\": \n")
+	data = append(bytes.Join(lines, nil), []byte(`{"last":"no newline"`)...)
+	p := filepath.Join(t.TempDir(), "big.ndjson")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := run(t, nil, "query", "--format", "ndjson", "-f", seedQuery, p)
+	b := run(t, nil, "query", "--format", "ndjson", "--no-mmap", "-f", seedQuery, p)
+	if a.code != 0 || b.code != 0 {
+		t.Fatalf("exit %d / %d: %s %s", a.code, b.code, a.stderr, b.stderr)
+	}
+	if a.stdout != b.stdout || len(rows(t, a.stdout)) == 0 {
+		t.Fatalf("mapped and read() runs differ (%d vs %d bytes)", len(a.stdout), len(b.stdout))
+	}
+	strip := func(s string) string { // drop the elapsed time
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if i := strings.LastIndex(l, ", "); i > 0 && strings.HasSuffix(l, "s") && strings.Contains(l, "records") {
+				l = l[:i]
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "\n")
+	}
+	if strip(a.stderr) != strip(b.stderr) {
+		t.Fatalf("stderr differs:\nmapped: %s\nread:   %s", a.stderr, b.stderr)
+	}
+	for _, want := range []string{"big.ndjson:1001: not JSON", "big.ndjson:5002: not JSON", "3 skipped"} {
+		if !strings.Contains(a.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, a.stderr)
+		}
 	}
 }

@@ -20,6 +20,7 @@ func addInputFlags(f *pflag.FlagSet, fl *inputFlags) {
 	f.BoolVar(&fl.strictInput, "strict-input", false, "stop at the first bad record (exit 2) instead of skipping it")
 	f.IntVar(&fl.workers, "workers", 0, "parallel workers (default: one per core)")
 	f.BoolVar(&fl.noPrefilter, "no-prefilter", false, "parse every record (disable the raw-bytes prefilter)")
+	f.BoolVar(&fl.noMmap, "no-mmap", false, "read files with read() instead of mapping them (for files that may be truncated while lanner reads them)")
 	f.MarkHidden("no-prefilter")
 }
 

@@ -29,6 +29,7 @@ type inputFlags struct {
 	strictInput bool
 	workers     int
 	noPrefilter bool
+	noMmap      bool
 	aidmaster   string // --falcon-aidmaster FILE
 	userinfo    string // --falcon-userinfo FILE
 }
@@ -79,7 +80,9 @@ func runPrograms(progs []*engine.Program, ins []source.Input, fl inputFlags, sin
 	if err != nil {
 		return nil, err
 	}
-	if fl.noPrefilter || !ropts.Lookups.Empty() {
+	ropts.NoMap = fl.noMmap
+	if fl.noPrefilter || fl.strictInput || !ropts.Lookups.Empty() {
+		// --strict-input validates every record, so every record is parsed.
 		// Lookups fill ComputerName/UserName that are not in the raw line;
 		// the raw-bytes prefilter would wrongly reject lines on them.
 		for _, p := range progs {
