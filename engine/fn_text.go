@@ -687,10 +687,6 @@ func parseXML(s, prefix string, set func(k, v string)) {
 		kids   bool
 	}
 	// first pass: count siblings so only repeated ones get an index
-	type key struct {
-		parent string
-		name   string
-	}
 	var stack []*frame
 	var out [][2]string
 	multi := map[string]bool{}

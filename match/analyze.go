@@ -404,7 +404,7 @@ func literalInfo(re *syntax.Regexp) info {
 	}
 	for _, r := range re.Rune {
 		ri := runeInfo(r, fold)
-		if ri.exact != nil && len(ri.exact) == 1 {
+		if len(ri.exact) == 1 {
 			l := ri.exact[0]
 			b.WriteString(l.s)
 			flags.fold = flags.fold || l.fold

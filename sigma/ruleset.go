@@ -88,10 +88,6 @@ func NewRuleset(rules []*Compiled) (*Ruleset, error) {
 		g.rules = append(g.rules, i)
 	}
 	for _, g := range rs.groups {
-		type lit struct {
-			text  string
-			rules []int32
-		}
 		type slotLits struct {
 			contains map[string][]int32
 			exact    map[string][]int32
@@ -658,10 +654,7 @@ func (m *Matcher) Match(e *event.Event) []int {
 		if !g.matches(&m.v) {
 			continue
 		}
-		m.cands = m.cands[:0]
-		for _, i := range g.always {
-			m.cands = append(m.cands, i)
-		}
+		m.cands = append(m.cands[:0], g.always...)
 		for fi := range g.fields {
 			f := &g.fields[fi]
 			s, ok := m.v.get(f.slot)

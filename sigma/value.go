@@ -123,7 +123,6 @@ func (s sstring) withSuffixStar() sstring {
 // \B[-/]\b) with any of - / – — ―.
 func windash(s sstring) sstring {
 	// Work on the flat text to see neighbours across tokens.
-	type pos struct{ tok, off int }
 	var out sstring
 	isWord := func(c byte) bool {
 		return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
@@ -263,16 +262,6 @@ func (s sstring) trim() (core sstring, lead, trail bool) {
 		core, trail = core[:len(core)-1], true
 	}
 	return core, lead, trail
-}
-
-// hasSpecial reports wildcards or windash dashes.
-func (s sstring) hasSpecial() bool {
-	for _, t := range s {
-		if t.kind != tLit {
-			return true
-		}
-	}
-	return false
 }
 
 func (s sstring) hasWild() bool {

@@ -35,7 +35,6 @@ type world struct {
 	secRec    int64
 	reportID  int64
 	guidSeq   uint32
-	seq       int
 }
 
 var (
@@ -195,13 +194,6 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
-}
-
-func dirName(p string) string {
-	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
-		return p[:i+1]
-	}
-	return ""
 }
 
 // play adds a scenario's records to the timeline.

@@ -40,15 +40,14 @@ func detectEncoding(head []byte) (textEncoding, int) {
 
 // utf16Reader converts a UTF-16 stream to UTF-8.
 type utf16Reader struct {
-	r    io.Reader
-	be   bool
-	in   []byte // undecoded input
-	out  []byte // decoded, not yet returned
-	hi   uint16 // a pending high surrogate, or 0
-	eof  bool
-	err  error
-	buf  [32 << 10]byte
-	u16s []uint16
+	r   io.Reader
+	be  bool
+	in  []byte // undecoded input
+	out []byte // decoded, not yet returned
+	hi  uint16 // a pending high surrogate, or 0
+	eof bool
+	err error
+	buf [32 << 10]byte
 }
 
 func newUTF16Reader(r io.Reader, be bool) *utf16Reader { return &utf16Reader{r: r, be: be} }

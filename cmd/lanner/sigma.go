@@ -18,7 +18,6 @@ import (
 // results are the engine's on each rule's query).
 type sigmaRules struct {
 	Rules []*detect.Rule
-	set   *sigma.Set
 	rs    *sigma.Ruleset
 }
 

@@ -120,9 +120,6 @@ func ruleIDs(packs []*detect.Pack) string {
 	return strings.Join(ids, ", ")
 }
 
-// wrap folds text at width, indenting continuation lines.
-func wrap(s string, width int, indent string) string { return wrapAfter(s, width, 0, indent) }
-
 // wrapAfter folds text at width when the first line already holds used
 // columns; continuation lines start with indent (counted in width).
 func wrapAfter(s string, width, used int, indent string) string {

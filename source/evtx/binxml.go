@@ -182,15 +182,6 @@ func (p *parser) skip(n int) {
 	}
 }
 
-func (p *parser) bytes(n int) []byte {
-	if !p.need(n) {
-		return nil
-	}
-	b := p.c.buf[p.pos : p.pos+n : p.pos+n]
-	p.pos += n
-	return b
-}
-
 // utf16Text reads a character count and returns the chunk offset and byte
 // length of that many UTF-16 code units.
 func (p *parser) utf16Text() (int32, int32) {
