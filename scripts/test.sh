@@ -13,6 +13,14 @@ if [[ -n $bad ]]; then echo "gofmt would change: $bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
 
+echo "== staticcheck"
+sc="honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+if go run "$sc" -version > /dev/null 2>&1; then
+  go run "$sc" ./...
+else
+  echo "staticcheck could not be fetched from the module proxy; skipped"
+fi
+
 echo "== go test"
 go test -count=1 ./...
 
