@@ -88,6 +88,7 @@ type Regex struct {
 	lits    []string
 	litFold bool
 	litOK   bool
+	run     *classRun // a class run every match holds (checked before the regexp)
 }
 
 // Compile parses a Go (RE2) regular expression and returns a matcher that
@@ -102,6 +103,7 @@ func Compile(pattern string) (*Regex, error) {
 	if err != nil { // cannot happen: regexp.Compile accepted it
 		return r, nil
 	}
+	r.run = findRun(tree)
 	tree = tree.Simplify()
 	whole := analyze(tree)
 	best := shrink(whole.best(), maxPrefilter)
@@ -154,15 +156,22 @@ func (r *Regex) MatchString(s string) bool {
 			return v
 		}
 	}
+	if r.run != nil && !r.run.has(s) {
+		return false
+	}
 	return r.re.MatchString(s)
 }
 
 // Match reports whether b contains a match of the regular expression.
 func (r *Regex) Match(b []byte) bool {
+	s := unsafe.String(unsafe.SliceData(b), len(b))
 	if r.f.kind != kRegex {
-		if v, ok := r.f.test(unsafe.String(unsafe.SliceData(b), len(b))); ok {
+		if v, ok := r.f.test(s); ok {
 			return v
 		}
+	}
+	if r.run != nil && !r.run.has(s) {
+		return false
 	}
 	return r.re.Match(b)
 }
