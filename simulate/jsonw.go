@@ -2,7 +2,8 @@ package simulate
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/lanner-dev/lanner/internal/jsonw"
 )
 
 // obj writes one JSON object with keys in the order they are added (real
@@ -47,40 +48,6 @@ func (o *obj) object(k string, v *obj) *obj {
 
 func (o *obj) bytes() []byte { return append(o.b[:len(o.b):len(o.b)], '}') }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s as JSON without HTML escaping.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"':
-				b = append(b, '\\', '"')
-			case c == '\\':
-				b = append(b, '\\', '\\')
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
-}
+// appendJSONString quotes s as JSON without HTML escaping, as lanner's
+// own output does.
+func appendJSONString(b []byte, s string) []byte { return jsonw.AppendString(b, s) }
