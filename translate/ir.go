@@ -226,25 +226,27 @@ func names(e cql.Expr) []string {
 	return []string{e.String()}
 }
 
+// nodes converts both sides of a binary filter.
+func nodes(a, b cql.Filter) (Node, Node, error) {
+	l, err := node(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := node(b)
+	return l, r, err
+}
+
 // node converts a filter.
 func node(f cql.Filter) (Node, error) {
 	switch f := f.(type) {
 	case *cql.AndFilter:
-		l, err := node(f.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := node(f.R)
+		l, r, err := nodes(f.L, f.R)
 		if err != nil {
 			return nil, err
 		}
 		return &And{l, r}, nil
 	case *cql.OrFilter:
-		l, err := node(f.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := node(f.R)
+		l, r, err := nodes(f.L, f.R)
 		if err != nil {
 			return nil, err
 		}
