@@ -107,25 +107,16 @@ func (s *jsonScanner) value() (jsonRecord, bool) {
 	w := s.w
 	line := w.line
 	depth, i := 0, 0
-	inStr, esc, skipping := false, false, false
+	var str strState
+	skipping := false
 	for {
 		b := w.rest()
 		for ; i < len(b); i++ {
 			c := b[i]
-			if inStr {
-				switch {
-				case esc:
-					esc = false
-				case c == '\\':
-					esc = true
-				case c == '"':
-					inStr = false
-				}
+			if str.inside(c) {
 				continue
 			}
 			switch c {
-			case '"':
-				inStr = true
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -160,26 +151,16 @@ func (s *jsonScanner) value() (jsonRecord, bool) {
 // skipScalar skips a non-object array element up to the next , or ].
 func (s *jsonScanner) skipScalar() {
 	w := s.w
-	inStr, esc := false, false
+	var str strState
 	i := 0
 	for {
 		b := w.rest()
 		for ; i < len(b); i++ {
 			c := b[i]
-			if inStr {
-				switch {
-				case esc:
-					esc = false
-				case c == '\\':
-					esc = true
-				case c == '"':
-					inStr = false
-				}
+			if str.inside(c) {
 				continue
 			}
 			switch c {
-			case '"':
-				inStr = true
 			case ',', ']', '{', '[':
 				if i == 0 {
 					i = 1 // a stray bracket: consume it
@@ -225,4 +206,28 @@ func quoteShort(b []byte) string {
 		return fmt.Sprintf("%q…", b[:n])
 	}
 	return fmt.Sprintf("%q", b)
+}
+
+// strState follows JSON strings byte by byte, escapes included.
+type strState struct{ in, esc bool }
+
+// inside reports whether c belongs to a string (its quotes included), and
+// updates the state.
+func (s *strState) inside(c byte) bool {
+	if s.in {
+		switch {
+		case s.esc:
+			s.esc = false
+		case c == '\\':
+			s.esc = true
+		case c == '"':
+			s.in = false
+		}
+		return true
+	}
+	if c == '"' {
+		s.in = true
+		return true
+	}
+	return false
 }
