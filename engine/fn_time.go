@@ -104,6 +104,12 @@ func pad(n, w int) string {
 	return s
 }
 
+// strftimeLayouts are the specifiers that are a Go layout of their own.
+var strftimeLayouts = map[byte]string{
+	'F': "2006-01-02", 'D': "01/02/06", 'T': "15:04:05", 'R': "15:04", 'r': "03:04:05 PM",
+	'c': "Mon Jan 02 15:04:05 MST 2006", 'Z': "MST", 'z': "-0700",
+}
+
 // strftime renders t with the specifiers of LogScale's formatTime().
 func strftime(f string, t time.Time) string {
 	var b strings.Builder
@@ -113,6 +119,10 @@ func strftime(f string, t time.Time) string {
 			continue
 		}
 		i++
+		if layout, ok := strftimeLayouts[f[i]]; ok {
+			b.WriteString(t.Format(layout))
+			continue
+		}
 		switch f[i] {
 		case 'Y':
 			b.WriteString(strconv.Itoa(t.Year()))
@@ -174,22 +184,6 @@ func strftime(f string, t time.Time) string {
 			b.WriteString(strconv.Itoa(wd))
 		case 'w':
 			b.WriteString(strconv.Itoa(int(t.Weekday())))
-		case 'F':
-			b.WriteString(t.Format("2006-01-02"))
-		case 'D':
-			b.WriteString(t.Format("01/02/06"))
-		case 'T':
-			b.WriteString(t.Format("15:04:05"))
-		case 'R':
-			b.WriteString(t.Format("15:04"))
-		case 'r':
-			b.WriteString(t.Format("03:04:05 PM"))
-		case 'c':
-			b.WriteString(t.Format("Mon Jan 02 15:04:05 MST 2006"))
-		case 'Z':
-			b.WriteString(t.Format("MST"))
-		case 'z':
-			b.WriteString(t.Format("-0700"))
 		case 's':
 			b.WriteString(strconv.FormatInt(t.Unix(), 10))
 		case 'Q':
