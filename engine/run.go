@@ -359,7 +359,14 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	line := b.Line
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
-	esc := newEscIndex(data)
+	// The escape index serves the prefilters only; without one, no scan.
+	esc := &escIndex{}
+	for _, p := range progs {
+		if p.pre != nil {
+			esc = newEscIndex(data)
+			break
+		}
+	}
 	cands := batchCandidates(progs, data, esc.keys)
 	ci := 0
 	for len(data) > 0 {
@@ -371,22 +378,23 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		} else {
 			rec, data = data[:i], data[i+1:]
 		}
-		escU := esc.state(start, start+len(rec))
 		ln := line
 		line++
 		rec = bytes.TrimRight(rec, "\r")
-		if len(bytes.TrimSpace(rec)) == 0 {
+		trimmed := bytes.TrimSpace(rec)
+		if len(trimmed) == 0 {
 			continue
 		}
 		r.records++
 		anyPass := false
+		var escU int8
 		if cands != nil {
 			// Only lines holding a candidate place can pass.
 			for ci < len(cands) && cands[ci] < start {
 				ci++
 			}
 			if ci >= len(cands) || cands[ci] >= start+len(rec) {
-				if looksLikeObject(rec) {
+				if looksLikeObject(trimmed) {
 					r.pre++
 					continue
 				}
@@ -394,6 +402,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 				goto decode
 			}
 		}
+		escU = esc.state(start, start+len(rec))
 		for k, p := range progs {
 			if cands != nil && single {
 				passed[k] = !p.noInput && p.matchCandidate(rec, escU)
@@ -402,7 +411,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			}
 			anyPass = anyPass || passed[k]
 		}
-		if !anyPass && looksLikeObject(rec) {
+		if !anyPass && looksLikeObject(trimmed) {
 			r.pre++
 			continue
 		}
@@ -455,12 +464,11 @@ type SinkFunc func(e *event.Event)
 func (f SinkFunc) Push(e *event.Event) { f(e) }
 func (f SinkFunc) Flush()              {}
 
-// looksLikeObject is the cheap shape check a prefiltered record still gets,
-// so that lines that are not JSON objects are counted and reported as bad
-// records even when no query could match them.
-func looksLikeObject(rec []byte) bool {
-	rec = bytes.TrimSpace(rec)
-	return len(rec) >= 2 && rec[0] == '{' && rec[len(rec)-1] == '}'
+// looksLikeObject is the cheap shape check a prefiltered record (white
+// space trimmed) still gets, so that lines that are not JSON objects are
+// counted and reported as bad records even when no query could match them.
+func looksLikeObject(trimmed []byte) bool {
+	return len(trimmed) >= 2 && trimmed[0] == '{' && trimmed[len(trimmed)-1] == '}'
 }
 
 // batchCandidates merges the programs' candidate places in a batch, or
