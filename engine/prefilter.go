@@ -37,17 +37,35 @@ type preNode interface {
 }
 
 type lineFacts struct {
-	escU, nonASCII int8 // 0 unknown, 1 yes, 2 no
+	escU     int8 // escape state: escUnknown, escInKey, escNone, escInValue
+	nonASCII int8 // 0 unknown, 1 yes, 2 no
 }
 
+// Escape states of a line, as escIndex.state gives them.
+const (
+	escUnknown int8 = iota
+	escInKey        // a \u escape inside an object key
+	escNone         // no \u escape
+	escInValue      // \u escapes, none inside a key
+)
+
 func (f *lineFacts) hasEscU(line []byte) bool {
-	if f.escU == 0 {
-		f.escU = 2
-		if bytes.Contains(line, []byte(`\u`)) {
-			f.escU = 1
+	if f.escU == escUnknown {
+		f.escU = escNone
+		if bytes.Contains(line, escBytes) {
+			f.escU = escInValue
+			if escapeInKey(line) {
+				f.escU = escInKey
+			}
 		}
 	}
-	return f.escU == 1
+	return f.escU != escNone
+}
+
+// escInKey reports whether a \u escape stands in one of the line's keys.
+func (f *lineFacts) escInKey(line []byte) bool {
+	f.hasEscU(line)
+	return f.escU == escInKey
 }
 
 func (f *lineFacts) hasNonASCII(line []byte) bool {
@@ -82,15 +100,15 @@ func isASCII(b []byte) bool {
 func (p *Program) Match(line []byte) bool { return p.matchLine(line, 0) }
 
 // matchLine is Match with what the caller already knows about \u escapes
-// in the line (0 unknown, 1 yes, 2 no). An escape in a key could hide the
-// key itself, so such a line passes; escapes in values are decoded by the
-// field checks, and make literal searches pass.
+// in the line (see escIndex.state). An escape in a key could hide the key
+// itself, so such a line passes; escapes in values are decoded by the field
+// checks, and make literal searches pass.
 func (p *Program) matchLine(line []byte, escU int8) bool {
 	if p.pre == nil {
 		return true
 	}
 	f := lineFacts{escU: escU}
-	if f.hasEscU(line) && escapeInKey(line) {
+	if f.escInKey(line) {
 		return true
 	}
 	return p.pre.root.match(line, &f)
@@ -105,7 +123,7 @@ func (p *Program) matchCandidate(line []byte, escU int8) bool {
 		return p.matchLine(line, escU)
 	}
 	f := lineFacts{escU: escU}
-	if f.hasEscU(line) && escapeInKey(line) {
+	if f.escInKey(line) {
 		return true
 	}
 	for _, x := range and.xs {
@@ -159,8 +177,9 @@ func afterIsColon(s []byte, i int) bool {
 // escIndex knows where a batch holds \u escapes, so that lines without one
 // need no scan of their own. Lines are asked in order.
 type escIndex struct {
-	pos  []int // the first \u of every string that has one
-	keys []int // those inside an object key
+	pos  []int  // the first \u of every string that has one
+	key  []bool // whether that string is an object key
+	keys []int  // the positions of those inside a key
 	i    int
 }
 
@@ -180,7 +199,9 @@ func newEscIndex(data []byte) *escIndex {
 		p := off + j
 		x.pos = append(x.pos, p)
 		end, ok := stringEnd(data, p)
-		if !ok || afterIsColon(data, end+1) {
+		inKey := !ok || afterIsColon(data, end+1)
+		x.key = append(x.key, inKey)
+		if inKey {
 			x.keys = append(x.keys, p)
 		}
 		// Further escapes in the same string change nothing: skip them.
@@ -189,15 +210,20 @@ func newEscIndex(data []byte) *escIndex {
 	return x
 }
 
-// state returns 1 when [start, end) holds an escape, else 2.
+// state gives the escape state of the line [start, end). Lines are asked
+// in order.
 func (x *escIndex) state(start, end int) int8 {
 	for x.i < len(x.pos) && x.pos[x.i] < start {
 		x.i++
 	}
-	if x.i < len(x.pos) && x.pos[x.i] < end {
-		return 1
+	st := escNone
+	for j := x.i; j < len(x.pos) && x.pos[j] < end; j++ {
+		if x.key[j] {
+			return escInKey
+		}
+		st = escInValue
 	}
-	return 2
+	return st
 }
 
 // HasPrefilter reports whether the query yields a prefilter.
