@@ -391,7 +391,10 @@ func (fl *followed) pump(ctx context.Context, send func([]*engine.Batch) bool, l
 	fi, err := os.Stat(fl.path)
 	switch {
 	case err != nil && !fl.explicit:
-		// Gone from its directory, and read to its end.
+		// Gone from its directory: read it to its end.
+		if !fl.drain(buf, send) {
+			return false
+		}
 		log.Debug("file gone", "file", fl.path)
 		if !send(fl.feed(nil, true)) {
 			return false
@@ -402,6 +405,11 @@ func (fl *followed) pump(ctx context.Context, send func([]*engine.Batch) bool, l
 	case err != nil:
 		// Moved away and not yet replaced: keep reading the old file.
 	case !os.SameFile(fi, fl.fi):
+		// Lines written to the old file between our last read and the
+		// rename (or just after it) are still ours: drain it first.
+		if !fl.drain(buf, send) {
+			return false
+		}
 		log.Info("file replaced (rotation); reading the new one from its start", "file", fl.path, "lines_read", fl.line-1)
 		if !send(fl.feed(nil, true)) {
 			return false
@@ -424,6 +432,23 @@ func (fl *followed) pump(ctx context.Context, send func([]*engine.Batch) bool, l
 		}
 	}
 	return true
+}
+
+// drain reads the open file to its end; it returns false when the run is
+// over.
+func (fl *followed) drain(buf []byte, send func([]*engine.Batch) bool) bool {
+	for {
+		n, err := fl.f.Read(buf)
+		if n > 0 {
+			fl.off += int64(n)
+			if !send(fl.feed(buf[:n], false)) {
+				return false
+			}
+		}
+		if err != nil || n == 0 {
+			return true
+		}
+	}
 }
 
 // readOnce reads a file that is not one record per line (compressed,
