@@ -322,6 +322,9 @@ func (p *parser) fieldsDialect() Stage {
 		if first && (strings.HasPrefix(name, "-") || strings.HasPrefix(name, "+")) && n.Kind == Word {
 			name = name[1:]
 		}
+		if name == "" {
+			p.failf(n.Pos, "expected a field name, found an empty name")
+		}
 		first = false
 		elems = append(elems, &FieldRef{At: n.Pos, Name: name, Quoted: n.Kind == String})
 		names = append(names, name)
