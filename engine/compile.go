@@ -16,6 +16,7 @@ import (
 
 	"github.com/lanner-dev/lanner/cql"
 	"github.com/lanner-dev/lanner/event"
+	"github.com/lanner-dev/lanner/internal/rawscan"
 )
 
 // Options tune compilation.
@@ -89,6 +90,8 @@ type Program struct {
 	Warnings []string
 	pre      *prefilter
 	cand     *preKey // the prefilter node Candidates searches with
+	// candNeedle is cand's first key, prepared for rawscan.
+	candNeedle rawscan.Needle
 	// Aggregates reports whether the query has a serial tail.
 	Aggregates bool
 	// Limit describes the first limiting stage of the tail (for "N left out").
@@ -218,6 +221,9 @@ func (c *compiler) program(stages []cql.Stage, lift bool) *Program {
 	if !p.noInput {
 		p.pre = derivePrefilter(c, prefilterStages(stages))
 		p.cand = candidateNode(p.pre)
+		if k := p.CandidateKey(); k != nil {
+			p.candNeedle = rawscan.NewNeedle(k)
+		}
 	}
 	return p
 }

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/lanner-dev/lanner/cql"
+	"github.com/lanner-dev/lanner/internal/rawscan"
 )
 
 // A prefilter rejects raw NDJSON records before they are parsed. It is
@@ -188,15 +189,15 @@ var (
 	escLit   = newLit(escBytes)
 )
 
-func newEscIndex(data []byte) *escIndex {
+// newEscIndex builds the index from the positions of every `\u` pair in
+// data (ascending), as rawscan finds them.
+func newEscIndex(data []byte, escapes []int) *escIndex {
 	x := &escIndex{}
-	for off := 0; off < len(data); {
-		// bytes.Index beats an anchor byte here: both bytes of \u are common.
-		j := bytes.Index(data[off:], escBytes)
-		if j < 0 {
-			return x
+	skip := 0 // further escapes in the same string change nothing
+	for _, p := range escapes {
+		if p < skip {
+			continue
 		}
-		p := off + j
 		x.pos = append(x.pos, p)
 		end, ok := stringEnd(data, p)
 		inKey := !ok || afterIsColon(data, end+1)
@@ -204,8 +205,7 @@ func newEscIndex(data []byte) *escIndex {
 		if inKey {
 			x.keys = append(x.keys, p)
 		}
-		// Further escapes in the same string change nothing: skip them.
-		off = max(end, p+2)
+		skip = max(end, p+2)
 	}
 	return x
 }
@@ -405,98 +405,105 @@ func (n *preKey) scan(line []byte, key lit, basename bool) bool {
 // passes the test or cannot be read; fn returns false to stop. s may hold
 // many lines: a value never runs past a newline.
 func (n *preKey) hits(s []byte, key lit, basename bool, fn func(pos int) bool) {
-	var buf [256]byte
+	var scratch []byte
 	for off := 0; off < len(s); {
 		j := key.index(s[off:])
 		if j < 0 {
 			return
 		}
 		at := off + j
-		i := at + len(key.b)
-		off = i
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
-			i++
-		}
-		if i >= len(s) || s[i] != ':' {
-			continue // the text of a value, not a key
-		}
-		i++
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
-			i++
-		}
-		if i >= len(s) || s[i] == '\n' {
-			if !fn(at) {
-				return
-			}
-			continue
-		}
-		var v []byte
-		switch c := s[i]; {
-		case c == '"':
-			end, esc := i+1, false
-			for end < len(s) && s[end] != '"' && s[end] != '\n' {
-				if s[end] == '\\' {
-					esc = true
-					end++
-				}
-				end++
-			}
-			if end >= len(s) || s[end] != '"' {
-				if !fn(at) {
-					return
-				}
-				continue
-			}
-			v = s[i+1 : end]
-			if esc {
-				u, ok := unescapeSimple(v, buf[:0])
-				if !ok {
-					if !fn(at) {
-						return
-					}
-					continue
-				}
-				v = u
-			}
-		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f':
-			end := i
-			for end < len(s) && s[end] != ',' && s[end] != '}' && s[end] != ']' && s[end] != ' ' && s[end] != '\n' {
-				end++
-			}
-			v = s[i:end]
-		case c == 'n':
-			continue // null: absent
-		default:
-			continue // an object or array: the field is K.x, not K
-		}
-		if !isASCII(v) && !utf8.Valid(v) {
-			if !fn(at) {
-				return
-			}
-			continue
-		}
-		if basename {
-			if k := bytes.LastIndexAny(v, `\/`); k >= 0 {
-				v = v[k+1:]
-			}
-		}
-		pass := false
-		if len(v) == 0 {
-			pass = n.test("")
-		} else {
-			pass = n.test(unsafe.String(&v[0], len(v)))
-		}
-		if pass && !fn(at) {
+		off = at + len(key.b)
+		if n.hitAt(s, at, key, basename, &scratch) && !fn(at) {
 			return
 		}
 	}
 }
 
+// hitAt reports whether the occurrence of key at s[at:] is a key whose
+// value passes the test or cannot be read. scratch holds the buffer for
+// decoding escapes, made on first use and kept by the caller.
+func (n *preKey) hitAt(s []byte, at int, key lit, basename bool, scratch *[]byte) bool {
+	i := at + len(key.b)
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+		i++
+	}
+	if i >= len(s) || s[i] != ':' {
+		return false // the text of a value, not a key
+	}
+	i++
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+		i++
+	}
+	if i >= len(s) || s[i] == '\n' {
+		return true
+	}
+	var v []byte
+	switch c := s[i]; {
+	case c == '"':
+		end, esc := i+1, false
+		for end < len(s) && s[end] != '"' && s[end] != '\n' {
+			if s[end] == '\\' {
+				esc = true
+				end++
+			}
+			end++
+		}
+		if end >= len(s) || s[end] != '"' {
+			return true
+		}
+		v = s[i+1 : end]
+		if esc {
+			if *scratch == nil {
+				*scratch = make([]byte, 0, 256)
+			}
+			u, ok := unescapeSimple(v, (*scratch)[:0])
+			if !ok {
+				return true
+			}
+			*scratch = u[:0]
+			v = u
+		}
+	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f':
+		end := i
+		for end < len(s) && s[end] != ',' && s[end] != '}' && s[end] != ']' && s[end] != ' ' && s[end] != '\n' {
+			end++
+		}
+		v = s[i:end]
+	case c == 'n':
+		return false // null: absent
+	default:
+		return false // an object or array: the field is K.x, not K
+	}
+	if !isASCII(v) && !utf8.Valid(v) {
+		return true
+	}
+	if basename {
+		if k := bytes.LastIndexAny(v, `\/`); k >= 0 {
+			v = v[k+1:]
+		}
+	}
+	if len(v) == 0 {
+		return n.test("")
+	}
+	return n.test(unsafe.String(&v[0], len(v)))
+}
+
 // candidates adds to pos the offset of every place in data where this
-// node may pass: the lines holding no such place fail the node.
-func (n *preKey) candidates(data []byte, pos []int) []int {
+// node may pass: the lines holding no such place fail the node. found, when
+// not nil, holds every occurrence of keys[0] in data (rawscan's answer), so
+// that key needs no search of its own.
+func (n *preKey) candidates(data []byte, pos, found []int) []int {
 	add := func(p int) bool { pos = append(pos, p); return true }
-	for _, k := range n.keys {
+	var scratch []byte
+	for i, k := range n.keys {
+		if i == 0 && found != nil {
+			for _, at := range found {
+				if n.hitAt(data, at, k, false, &scratch) {
+					pos = append(pos, at)
+				}
+			}
+			continue
+		}
 		n.hits(data, k, false, add)
 	}
 	for _, k := range n.base {
@@ -509,17 +516,25 @@ func (n *preKey) candidates(data []byte, pos []int) []int {
 // query's prefilter may pass, so that the lines without one need no look:
 // the offsets of the field values that pass a required field check, and of
 // every \u escape inside a key (which may hide the field's key; escapes in
-// values are decoded by the check). ok is
-// false when the prefilter has no such check; then every line must be
-// tried. The offsets are sorted.
-func (p *Program) Candidates(data []byte, keyEsc []int) (pos []int, ok bool) {
+// values are decoded by the check). found is nil or every occurrence of
+// CandidateKey in data. ok is false when the prefilter has no such check;
+// then every line must be tried. The offsets are sorted.
+func (p *Program) Candidates(data []byte, keyEsc, found []int) (pos []int, ok bool) {
 	if p.pre == nil || p.cand == nil {
 		return nil, false
 	}
-	pos = p.cand.candidates(data, nil)
+	pos = p.cand.candidates(data, nil, found)
 	pos = append(pos, keyEsc...)
 	slices.Sort(pos)
 	return pos, true
+}
+
+// CandidateKey is the key literal Candidates searches for first, or nil.
+func (p *Program) CandidateKey() []byte {
+	if p.pre == nil || p.cand == nil || len(p.cand.keys) == 0 {
+		return nil
+	}
+	return p.cand.keys[0].b
 }
 
 // candidateNode picks the required field check Candidates searches with:
@@ -623,13 +638,7 @@ type lit struct {
 }
 
 func newLit(b []byte) lit {
-	best, bestRank := 0, 1<<30
-	for i, c := range b {
-		if r := byteRank[c]; r < bestRank {
-			best, bestRank = i, r
-		}
-	}
-	return lit{b: b, anchor: best}
+	return lit{b: b, anchor: rawscan.Rarest(b)}
 }
 
 // index finds l in s.
@@ -647,17 +656,6 @@ func (l lit) index(s []byte) int {
 		off += j + 1
 	}
 }
-
-// byteRank orders bytes by how common they are in JSON endpoint telemetry
-// (lower is rarer): the order below was counted on Falcon NDJSON, most
-// common first. A poor anchor costs speed only, never correctness.
-var byteRank = func() (r [256]int) {
-	const byFrequency = "\"e0a1st2:,io3n57d6rc489mfl-b.\\CPIgpSuhDTxvNAFH BREy_kWwVMLUO#{}Gq=z/j;KQ&Y()ZX@J"
-	for i, c := range []byte(byFrequency) {
-		r[c] = len(byFrequency) - i
-	}
-	return r
-}()
 
 // ---- derivation ----
 

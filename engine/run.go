@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/lanner-dev/lanner/event"
+	"github.com/lanner-dev/lanner/internal/rawscan"
 )
 
 // Decoder turns one raw record into an event. Each worker has its own.
@@ -28,9 +29,14 @@ type Batch struct {
 	Seq    uint64 // consecutive from 0 over the whole input
 	File   string
 	Format string
-	Line   int64          // line number of the first record in Data
-	Data   []byte         // newline-separated raw records, decoded by workers
-	Events []*event.Event // records decoded by the source (EVTX, XML, CSV)
+	Line   int64  // line number of the first record in Data
+	Data   []byte // newline-separated raw records, decoded by workers
+	// Continues says that Data goes on from the previous batch's file and
+	// that its lines were not counted (Line is 0): the engine numbers them
+	// from where that batch ended, which saves the source a pass over the
+	// bytes.
+	Continues bool
+	Events    []*event.Event // records decoded by the source (EVTX, XML, CSV)
 	// Problems are records the source skipped (too long, unreadable).
 	Problems []Problem
 	Records  int64 // records in Events or Problems counted by the source
@@ -94,6 +100,12 @@ type result struct {
 	skipped  []Problem
 	pre      int64
 	firstBad *Problem
+	// Line numbering: the batch's first line (0: continues the previous
+	// batch), how many lines it spans, and whether the line numbers in its
+	// events and problems are relative (stored negated: -1 is its first line).
+	first     int64
+	lines     int64
+	continues bool
 }
 
 // Run pushes every batch through the program, in parallel, and the matched
@@ -191,7 +203,14 @@ func RunAll(ctx context.Context, progs []*Program, batches <-chan *Batch, newDec
 	var next uint64
 	var seq uint64
 	var fatal error
+	var nextLine int64 // the line after the last batch delivered
 	deliver := func(r result) {
+		if !r.continues {
+			nextLine = r.first
+		} else {
+			renumber(&r, nextLine)
+		}
+		nextLine += r.lines
 		st.Records += r.records
 		if r.format != "" {
 			st.PerFormat[r.format] += r.records
@@ -306,12 +325,15 @@ func (c *countSink) Flush()              { c.next.Flush() }
 
 // processBatch runs every program's per-event stages over one batch.
 func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
-	r := result{seq: b.Seq, format: b.Format, records: b.Records, skipped: b.Problems}
+	r := result{seq: b.Seq, format: b.Format, records: b.Records, skipped: b.Problems, first: b.Line, continues: b.Continues}
 	r.events = make([][]*event.Event, len(progs))
 	r.parts = make([]*groupState, len(progs))
 	r.matched = make([]int64, len(progs))
 	if len(b.Problems) > 0 {
 		r.firstBad = &b.Problems[0]
+	}
+	if b.Data == nil {
+		r.lines = int64(len(b.Problems)) // each a record the source skipped: one line
 	}
 	single := len(progs) == 1
 	// emits[k] takes an event that came out of program k's per-event stages.
@@ -357,33 +379,66 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	}
 	data := b.Data
 	line := b.Line
+	if b.Continues {
+		line = -1 // relative, negated: the collector adds where the file stands
+	}
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
-	// The escape index serves the prefilters only; without one, no scan.
+	// With a prefilter, one pass over the batch finds the line ends, the \u
+	// escapes and the first candidate key; without one, lines are split as
+	// they come.
 	esc := &escIndex{}
+	var lineEnds []int // nil: split with IndexByte
+	var cands []int
 	for _, p := range progs {
 		if p.pre != nil {
-			esc = newEscIndex(data)
+			x := scratch.Get().(*rawscan.Index)
+			defer scratch.Put(x)
+			key := rawscan.Needle{}
+			for _, q := range progs {
+				if k := q.CandidateKey(); k != nil {
+					key = q.candNeedle
+					break
+				}
+			}
+			rawscan.Scan(data, key, x)
+			esc = newEscIndex(data, x.Escapes)
+			lineEnds = x.Lines
+			cands = batchCandidates(progs, data, esc.keys, key.Bytes(), x.Keys)
 			break
 		}
 	}
-	cands := batchCandidates(progs, data, esc.keys)
 	ci := 0
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
+	for li := 0; len(data) > 0; li++ {
 		start := len(b.Data) - len(data)
 		var rec []byte
+		i := -1
+		if lineEnds == nil {
+			i = bytes.IndexByte(data, '\n')
+		} else if li < len(lineEnds) {
+			i = lineEnds[li] - start
+		}
 		if i < 0 {
 			rec, data = data, nil
 		} else {
 			rec, data = data[:i], data[i+1:]
 		}
 		ln := line
-		line++
-		rec = bytes.TrimRight(rec, "\r")
-		trimmed := bytes.TrimSpace(rec)
-		if len(trimmed) == 0 {
-			continue
+		if b.Continues {
+			line--
+		} else {
+			line++
+		}
+		r.lines++
+		var trimmed []byte
+		if n := len(rec); n >= 2 && rec[0] == '{' && rec[n-1] == '}' {
+			trimmed = rec // the common case: nothing to trim
+		} else {
+			rec = bytes.TrimRight(rec, "\r")
+			trimmed = bytes.TrimSpace(rec)
+			if len(trimmed) == 0 {
+				continue
+			}
 		}
 		r.records++
 		anyPass := false
@@ -450,6 +505,25 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	return r
 }
 
+// renumber turns the relative line numbers of a batch that continues its
+// file into line numbers in the file, whose first line is base.
+func renumber(r *result, base int64) {
+	abs := func(l int64) int64 {
+		if l < 0 {
+			return base - l - 1
+		}
+		return l
+	}
+	for i := range r.skipped {
+		r.skipped[i].Line = abs(r.skipped[i].Line)
+	}
+	for _, evs := range r.events {
+		for _, e := range evs {
+			e.Origin.Line = abs(e.Origin.Line)
+		}
+	}
+}
+
 // Collect is a sink that keeps every row.
 type Collect struct {
 	Rows []*event.Event
@@ -472,14 +546,22 @@ func looksLikeObject(trimmed []byte) bool {
 }
 
 // batchCandidates merges the programs' candidate places in a batch, or
-// returns nil when some program needs every line looked at.
-func batchCandidates(progs []*Program, data []byte, esc []int) []int {
+// returns nil when some program needs every line looked at. found holds
+// every occurrence of key in data.
+func batchCandidates(progs []*Program, data []byte, esc []int, key []byte, found []int) []int {
 	var all []int
 	for _, p := range progs {
 		if p.noInput {
 			continue
 		}
-		pos, ok := p.Candidates(data, esc)
+		var f []int
+		if k := p.CandidateKey(); k != nil && bytes.Equal(k, key) {
+			f = found
+			if f == nil {
+				f = []int{}
+			}
+		}
+		pos, ok := p.Candidates(data, esc, f)
 		if !ok {
 			return nil
 		}
@@ -493,3 +575,6 @@ func batchCandidates(progs []*Program, data []byte, esc []int) []int {
 	}
 	return all
 }
+
+// scratch holds rawscan indexes for reuse between batches.
+var scratch = sync.Pool{New: func() any { return new(rawscan.Index) }}

@@ -306,7 +306,9 @@ var errNoMap = errors.New("not mapped")
 func (r *Reader) splitMapped(ctx context.Context, name, format string, data []byte, unmap func(), counted int64, out chan<- *engine.Batch) error {
 	var wg sync.WaitGroup
 	defer func() { go func() { wg.Wait(); unmap() }() }()
-	line := int64(1)
+	// Lines are not counted here: that would be one more pass over every
+	// byte. The first batch starts at line 1 and each later one continues
+	// it; the engine numbers their lines in order.
 	for off := 0; off < len(data); {
 		end := min(off+r.opts.BatchSize, len(data))
 		if end < len(data) {
@@ -319,8 +321,15 @@ func (r *Reader) splitMapped(ctx context.Context, name, format string, data []by
 			}
 		}
 		chunk := data[off:end]
-		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: line}
+		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: 1, Continues: off > 0}
+		if b.Continues {
+			b.Line = 0
+		}
 		if len(chunk) > r.opts.MaxRecord+1 && bytes.Count(chunk, []byte{'\n'}) <= 1 {
+			line := b.Line
+			if b.Continues {
+				line = -1 // the batch's first line, relative
+			}
 			b.Problems = []engine.Problem{{File: name, Line: line, Reason: fmt.Sprintf("record longer than %d bytes skipped", r.opts.MaxRecord)}}
 			b.Records = 1
 		} else {
@@ -336,7 +345,6 @@ func (r *Reader) splitMapped(ctx context.Context, name, format string, data []by
 			}
 			return ctx.Err()
 		}
-		line += int64(bytes.Count(chunk, []byte{'\n'}))
 		if n := int64(len(chunk)); r.opts.Progress != nil && n > counted {
 			r.opts.Progress(n - counted) // the sniffed head was counted when read
 			counted = 0

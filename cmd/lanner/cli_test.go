@@ -370,4 +370,38 @@ func TestMappedReading(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, a.stderr)
 		}
 	}
+	// Mapped batches after the first leave line counting to the engine: each
+	// alert's origin must name the line that holds its event.
+	for _, mode := range []string{"--no-mmap", "--mmap"} {
+		args := []string{"detect", "--all", "--format", "ocsf", p}
+		if mode == "--no-mmap" {
+			args = append(args[:1], append([]string{mode}, args[1:]...)...)
+		}
+		r := run(t, nil, args...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", mode, r.code, r.stderr)
+		}
+		n := 0
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var row map[string]any
+			if err := json.Unmarshal([]byte(l), &row); err != nil {
+				t.Fatalf("%s: %v: %s", mode, err, l)
+			}
+			um, _ := row["unmapped"].(map[string]any)
+			origin, _ := um["origin"].(map[string]any)
+			ev, _ := um["event"].(map[string]any)
+			line, _ := origin["line"].(float64)
+			if line < 1 || int(line) > len(lines) {
+				t.Fatalf("%s: origin line %v", mode, origin["line"])
+			}
+			raw := lines[int(line)-1]
+			if id, _ := ev["id"].(string); id == "" || !bytes.Contains(raw, []byte(`"id":"`+id+`"`)) {
+				t.Fatalf("%s: line %d does not hold the alert's event %v:\n%s", mode, int(line), ev["id"], raw)
+			}
+			n++
+		}
+		if n < 100 {
+			t.Fatalf("%s: only %d alerts", mode, n)
+		}
+	}
 }

@@ -1,0 +1,87 @@
+package rawscan
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// reference is the byte-search answer for the whole of data.
+func reference(data []byte, key Needle) Index {
+	var x Index
+	scanBytes(data, 0, key, &x)
+	return x
+}
+
+func check(t *testing.T, data []byte, key Needle) {
+	t.Helper()
+	var got Index
+	Scan(data, key, &got)
+	want := reference(data, key)
+	if !slices.Equal(got.Lines, want.Lines) || !slices.Equal(got.Escapes, want.Escapes) || !slices.Equal(got.Keys, want.Keys) {
+		t.Fatalf("key %q, %d bytes %q:\n got %v\nwant %v", key.b, len(data), data, got, want)
+	}
+}
+
+// TestScanAgreesWithByteSearch runs the vector kernel (where the CPU has
+// one) against plain byte searches on data dense with the bytes it probes,
+// at every alignment and length around the block edges.
+func TestScanAgreesWithByteSearch(t *testing.T) {
+	if !useVector {
+		t.Log("no vector kernel on this machine: Scan is the byte search itself")
+	}
+	keys := []string{"", `"ParentBaseFileName"`, `"a"`, `aa`, `"`, `x`, `"\u"`, "\n\n", `uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu`}
+	alphabet := []byte("\"\\u\nParentBaseFilm:{}a x")
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, k := range keys {
+		key := NewNeedle([]byte(k))
+		for n := 0; n < 700; n += 1 + n/40 {
+			for trial := 0; trial < 4; trial++ {
+				data := make([]byte, n)
+				for i := range data {
+					data[i] = alphabet[r.IntN(len(alphabet))]
+				}
+				// plant the key now and then
+				if len(k) > 0 && n > len(k) {
+					for j := 0; j < 3; j++ {
+						copy(data[r.IntN(n-len(k)+1):], k)
+					}
+				}
+				check(t, data, key)
+				if n > 1 {
+					check(t, data[1:], key) // unaligned start
+				}
+			}
+		}
+	}
+}
+
+func TestNeedleProbesRareBytes(t *testing.T) {
+	n := NewNeedle([]byte(`"ParentBaseFileName"`))
+	got := string([]byte{n.b[n.off1], n.b[n.off2]})
+	if got != "BF" {
+		t.Errorf("probe bytes %q, want the rarest two, \"BF\"", got)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	f.Add([]byte("{\"a\":\"x\\u0041\"}\n{\"ParentBaseFileName\":\"c\"}\n"), []byte(`"ParentBaseFileName"`))
+	f.Add([]byte("\\\\u\\u\n\n"), []byte("u"))
+	f.Fuzz(func(t *testing.T, data, key []byte) {
+		check(t, data, NewNeedle(key))
+	})
+}
+
+func BenchmarkScan(b *testing.B) {
+	line := []byte(`{"event_simpleName":"ProcessRollup2","ParentBaseFileName":"explorer.exe","CommandLine":"\"C:\\Windows\\System32\\cmd.exe\" /c echo \u003d","ImageFileName":"\\Device\\HarddiskVolume3\\Windows\\System32\\cmd.exe"}` + "\n")
+	var data []byte
+	for len(data) < 1<<20 {
+		data = append(data, line...)
+	}
+	key := NewNeedle([]byte(`"ParentBaseFileName"`))
+	var x Index
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		Scan(data, key, &x)
+	}
+}
