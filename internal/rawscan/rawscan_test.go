@@ -1,9 +1,12 @@
 package rawscan
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/lanner-dev/lanner/internal/gen"
 )
 
 // reference is the byte-search answer for the whole of data.
@@ -72,16 +75,20 @@ func FuzzScan(f *testing.F) {
 	})
 }
 
+// BenchmarkScan scans generated Falcon telemetry in 1 MB batches, as the
+// engine does.
 func BenchmarkScan(b *testing.B) {
-	line := []byte(`{"event_simpleName":"ProcessRollup2","ParentBaseFileName":"explorer.exe","CommandLine":"\"C:\\Windows\\System32\\cmd.exe\" /c echo \u003d","ImageFileName":"\\Device\\HarddiskVolume3\\Windows\\System32\\cmd.exe"}` + "\n")
-	var data []byte
-	for len(data) < 1<<20 {
-		data = append(data, line...)
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, 16<<20, 1); err != nil {
+		b.Fatal(err)
 	}
+	data := buf.Bytes()
 	key := NewNeedle([]byte(`"ParentBaseFileName"`))
 	var x Index
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		Scan(data, key, &x)
+		for off := 0; off < len(data); off += 1 << 20 {
+			Scan(data[off:min(off+1<<20, len(data))], key, &x)
+		}
 	}
 }

@@ -18,16 +18,17 @@ type probe struct {
 	c1, c2     uint64
 }
 
-// probeAVX2 writes, for each of blocks 64-byte blocks from data, the three
-// probes' match masks (bit i: position i of the block). The first probe
-// tests its first byte only. Every load must be
-// in bounds: data holds blocks*64 + the largest offset bytes.
+// probeAVX2 tests the three probes at every position of blocks 64-byte
+// blocks from data (the first probe tests its first byte only) and writes,
+// for each block with a match, its index and the probes' masks (bit i:
+// position i of the block). It returns how many blocks it wrote. Every load
+// must be in bounds: data holds blocks*64 + the largest offset bytes.
 //
 //go:noescape
-func probeAVX2(data *byte, blocks int, probes *[3]probe, masks *uint64)
+func probeAVX2(data *byte, blocks int, probes *[3]probe, out *[chunkBlocks][4]uint64) int
 
-// chunkBlocks is how many blocks one kernel call covers: the masks stay in
-// L1 while they are read back.
+// chunkBlocks is how many blocks one kernel call covers: its output stays
+// in L1 while it is read back.
 const chunkBlocks = 128
 
 // scanVector scans the longest prefix of data the kernel can cover and
@@ -43,20 +44,19 @@ func scanVector(data []byte, key Needle, x *Index) int {
 	}
 	reach := max(1, key.off2) // the farthest a probe looks past its position
 	blocks := (len(data) - reach) / 64
-	var masks [chunkBlocks * 3]uint64
+	var out [chunkBlocks][4]uint64
 	for b := 0; b < blocks; b += chunkBlocks {
-		n := min(chunkBlocks, blocks-b)
 		base := b * 64
-		probeAVX2(&data[base], n, &ps, &masks[0])
-		for i := 0; i < n; i++ {
-			at := base + i*64
-			for m := masks[3*i]; m != 0; m &= m - 1 {
+		n := probeAVX2(&data[base], min(chunkBlocks, blocks-b), &ps, &out)
+		for _, o := range out[:n] {
+			at := base + int(o[0])*64
+			for m := o[1]; m != 0; m &= m - 1 {
 				x.Lines = append(x.Lines, at+bits.TrailingZeros64(m))
 			}
-			for m := masks[3*i+1]; m != 0; m &= m - 1 {
+			for m := o[2]; m != 0; m &= m - 1 {
 				x.Escapes = append(x.Escapes, at+bits.TrailingZeros64(m))
 			}
-			for m := masks[3*i+2]; m != 0; m &= m - 1 {
+			for m := o[3]; m != 0; m &= m - 1 {
 				p := at + bits.TrailingZeros64(m)
 				if p+len(key.b) <= len(data) && bytes.Equal(data[p:p+len(key.b)], key.b) {
 					x.Keys = append(x.Keys, p)
