@@ -40,18 +40,22 @@ func BenchmarkSeedQuery(b *testing.B) {
 			}
 			b.SetBytes(int64(data.Len()))
 			b.ReportAllocs()
+			var parsed int64 // records the prefilter let through
 			for b.Loop() {
 				rd := source.NewReader(source.Options{})
 				batches := make(chan *engine.Batch, 8)
 				go rd.Run(context.Background(), []source.Input{{Path: "bench", Reader: bytes.NewReader(data.Bytes())}}, batches)
 				col := &engine.Collect{}
-				if _, err := prog.Run(context.Background(), batches, source.NewNDJSONDecoder, engine.RunOptions{}, col); err != nil {
+				st, err := prog.Run(context.Background(), batches, source.NewNDJSONDecoder, engine.RunOptions{}, col)
+				if err != nil {
 					b.Fatal(err)
 				}
 				if len(col.Rows) == 0 {
 					b.Fatalf("%d rows", len(col.Rows))
 				}
+				parsed = st.Records - st.Prefiltered
 			}
+			b.ReportMetric(float64(parsed), "parsed/op")
 		})
 	}
 }

@@ -48,11 +48,14 @@ need_pkg jq jq
 [[ -x /usr/bin/time ]] || need_pkg /usr/bin/time time || { log "/usr/bin/time is needed"; exit 2; }
 
 # timed OUTFILE ERRFILE COMMAND...: runs the command with stdout/stderr to files; sets
-# t_wall (s), t_rss (MB), t_rc
+# t_wall (s, to the millisecond, from the shell's clock), t_rss (MB), t_rc
 timed() {
-  local o=$1 e=$2; shift 2
+  local o=$1 e=$2 t0 t1; shift 2
+  t0=$EPOCHREALTIME
   /usr/bin/time -o "$out/time.txt" -f '%e %M %x' "$@" > "$o" 2> "$e"
-  read -r t_wall t_rss t_rc < <(tail -n 1 "$out/time.txt")
+  t1=$EPOCHREALTIME
+  read -r _ t_rss t_rc < <(tail -n 1 "$out/time.txt")
+  t_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   t_rss=$(awk -v k="$t_rss" 'BEGIN { printf "%.0f", k / 1024 }')
 }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "n/a" }'; }
@@ -122,7 +125,9 @@ if [[ -n $lanner ]]; then
   if [[ $ok == 1 ]]; then
     n=$(wc -l < "$out/lanner.ndjson")
     rows+=("lanner|first run|${walls[0]}|$(mbps "$bytes" "${walls[0]}")|$rss|$heap|$n")
-    if (( runs > 1 )); then b=$(best "${walls[@]:1}"); rows+=("lanner|best of the next $((runs - 1))|$b|$(mbps "$bytes" "$b")|$rss|$heap|$n"); fi
+    lanner_best=${walls[0]}
+    if (( runs > 1 )); then b=$(best "${walls[@]:1}"); lanner_best=$b; rows+=("lanner|best of the next $((runs - 1))|$b|$(mbps "$bytes" "$b")|$rss|$heap|$n"); fi
+    lanner_walls="${walls[*]}"
     lanner_out=$out/lanner.ndjson
     if "$lanner" query --format ndjson -f "$seedall" "$data" > "$out/lanner-all.ndjson" 2> /dev/null; then
       all_counts+=("lanner $(wc -l < "$out/lanner-all.ndjson")")
@@ -154,6 +159,7 @@ if [[ -n $duck ]]; then
     dver=$(sed -nE 's/.*version=([^ ]+).*/\1/p' <<< "$line")
     n=$(wc -l < "$out/duckdb.ndjson")
     rows+=("DuckDB $dver|cold (first query)|$cold|$(mbps "$bytes" "$cold")|$t_rss|–|$n")
+    duck_warm=$warm
     [[ -n $warm ]] && rows+=("DuckDB $dver|warm (best of the next $((runs - 1)))|$warm|$(mbps "$bytes" "$warm")|$t_rss|–|$n")
     c=$("$duck" -sql "$duckSQL" -data "$data" -n 1 -nolimit -count 2> /dev/null) && all_counts+=("DuckDB $c")
   else
@@ -213,6 +219,10 @@ memg=$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
   [[ $big == \|* ]] && echo "$big"
   echo
   [[ -z $lanner ]] && echo "lanner: not measured (no binary)."
+  [[ -n $lanner ]] && echo "lanner's runs (s): $lanner_walls."
+  if [[ -n $lanner && -n ${duck_warm:-} ]]; then
+    echo "lanner (best warm run) is $(awk -v d="$duck_warm" -v l="$lanner_best" 'BEGIN { printf "%.1f", d / l }')× faster than DuckDB warm."
+  fi
   [[ -n $big && $big != \|* ]] && echo "$big."
   joined=$(IFS=';'; echo "${checks[*]:-no two peers ran}"); joined=${joined//;/; }
   echo "Same rows: $joined. Every match (no limit): $counts_line."

@@ -335,6 +335,7 @@ func (r *Reader) splitMapped(ctx context.Context, name, format string, data []by
 		} else {
 			wg.Add(1)
 			b.Data, b.Release = chunk, wg.Done
+			prefault(chunk)
 		}
 		r.seq++
 		select {

@@ -72,25 +72,31 @@ var byteRank = func() (r [256]int) {
 // of key in data, reusing x's slices.
 func Scan(data []byte, key Needle, x *Index) {
 	x.Lines, x.Escapes, x.Keys = x.Lines[:0], x.Escapes[:0], x.Keys[:0]
-	done := 0
-	if useVector && len(data) >= 256 {
-		done = scanVector(data, key, x)
+	// The vector kernel covers [lo, hi) (for keys: the occurrences whose
+	// first probe byte is there); byte searches cover the rest, before and
+	// after, so that each list comes out in order.
+	lo, hi := vectorRange(data, key)
+	scanBytes(data, 0, lo, 0, lo-key.off1, key, x)
+	if hi > lo {
+		scanVector(data, lo, hi, key, x)
 	}
-	scanBytes(data, done, key, x)
+	scanBytes(data, hi, len(data), max(0, hi-key.off1), len(data), key, x)
 }
 
-// scanBytes adds the positions at or after from, with byte searches.
-func scanBytes(data []byte, from int, key Needle, x *Index) {
-	for off := from; ; {
-		j := bytes.IndexByte(data[off:], '\n')
+// scanBytes adds, with byte searches, the line ends and escapes that start
+// in [from, to) and the key occurrences that start in [kfrom, kto).
+func scanBytes(data []byte, from, to, kfrom, kto int, key Needle, x *Index) {
+	for off := from; off < to; {
+		j := bytes.IndexByte(data[off:to], '\n')
 		if j < 0 {
 			break
 		}
 		x.Lines = append(x.Lines, off+j)
 		off += j + 1
 	}
-	for off := from; ; {
-		j := bytes.Index(data[off:], escU)
+	end := min(to+1, len(data)) // a pair may end past to
+	for off := from; off < to; {
+		j := bytes.Index(data[off:end], escU)
 		if j < 0 {
 			break
 		}
@@ -100,8 +106,10 @@ func scanBytes(data []byte, from int, key Needle, x *Index) {
 	if len(key.b) == 0 {
 		return
 	}
-	for off := from; ; {
-		j := bytes.Index(data[off:], key.b)
+	kfrom = max(kfrom, 0)
+	end = min(kto+len(key.b)-1, len(data))
+	for off := kfrom; off < kto; {
+		j := bytes.Index(data[off:end], key.b)
 		if j < 0 {
 			break
 		}

@@ -12,7 +12,7 @@ import (
 // reference is the byte-search answer for the whole of data.
 func reference(data []byte, key Needle) Index {
 	var x Index
-	scanBytes(data, 0, key, &x)
+	scanBytes(data, 0, len(data), 0, len(data), key, &x)
 	return x
 }
 
@@ -33,6 +33,10 @@ func TestScanAgreesWithByteSearch(t *testing.T) {
 	if !useVector {
 		t.Log("no vector kernel on this machine: Scan is the byte search itself")
 	}
+	checkAgainstByteSearch(t)
+}
+
+func checkAgainstByteSearch(t *testing.T) {
 	keys := []string{"", `"ParentBaseFileName"`, `"a"`, `aa`, `"`, `x`, `"\u"`, "\n\n", `uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu`}
 	alphabet := []byte("\"\\u\nParentBaseFilm:{}a x")
 	r := rand.New(rand.NewPCG(1, 2))
@@ -40,10 +44,13 @@ func TestScanAgreesWithByteSearch(t *testing.T) {
 		key := NewNeedle([]byte(k))
 		for n := 0; n < 700; n += 1 + n/40 {
 			for trial := 0; trial < 4; trial++ {
-				data := make([]byte, n)
-				for i := range data {
-					data[i] = alphabet[r.IntN(len(alphabet))]
+				// Any alignment; the bytes around data are random too, so
+				// that a kernel reading past its end would report a match.
+				buf := make([]byte, n+128)
+				for i := range buf {
+					buf[i] = alphabet[r.IntN(len(alphabet))]
 				}
+				data := buf[r.IntN(64):][:n:n]
 				// plant the key now and then
 				if len(k) > 0 && n > len(k) {
 					for j := 0; j < 3; j++ {
@@ -89,6 +96,26 @@ func BenchmarkScan(b *testing.B) {
 	for b.Loop() {
 		for off := 0; off < len(data); off += 1 << 20 {
 			Scan(data[off:min(off+1<<20, len(data))], key, &x)
+		}
+	}
+}
+
+// TestScanStopsAtTheEnd puts half a match at the end of data and the other
+// half just past it, at every alignment: nothing past the end may count.
+func TestScanStopsAtTheEnd(t *testing.T) {
+	key := []byte(`"ParentBaseFileName"`)
+	for n := 250; n < 400; n++ {
+		for a := 0; a < 64; a++ {
+			for cut := 1; cut < len(key); cut++ {
+				buf := bytes.Repeat([]byte("x"), a+n+64)
+				data := buf[a : a+n : a+n]
+				copy(buf[a+n-cut:], key) // the key runs past the end by len-cut bytes
+				data[n-cut-1] = '\\'
+				buf[a+n-cut] = key[0]
+				check(t, data, NewNeedle(key))
+				buf[a+n-1], buf[a+n] = '\\', 'u'
+				check(t, data, NewNeedle(key))
+			}
 		}
 	}
 }

@@ -4,4 +4,6 @@ package rawscan
 
 const useVector = false
 
-func scanVector(data []byte, key Needle, x *Index) int { return 0 }
+func vectorRange(data []byte, key Needle) (lo, hi int) { return 0, 0 }
+
+func scanVector(data []byte, lo, hi int, key Needle, x *Index) {}
