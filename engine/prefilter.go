@@ -375,11 +375,17 @@ type preKey struct {
 	keys []lit // `"Name"` for each key that may hold the value
 	base []lit // keys whose values' basenames are candidates
 	test func(string) bool
+	// shared holds keys then base, anchored on a byte they all hold, when
+	// there is one (see matchShared).
+	shared []lit
 }
 
 func (n *preKey) cost() int { return 2 }
 
 func (n *preKey) match(line []byte, f *lineFacts) bool {
+	if len(n.shared) > 0 {
+		return n.matchShared(line)
+	}
 	for _, k := range n.keys {
 		if n.scan(line, k, false) {
 			return true
@@ -391,6 +397,55 @@ func (n *preKey) match(line []byte, f *lineFacts) bool {
 		}
 	}
 	return false
+}
+
+// matchShared is match for a node whose literals share a byte: one search
+// for that byte finds every literal, where a search per literal would scan
+// the line once each.
+func (n *preKey) matchShared(line []byte) bool {
+	var scratch []byte
+	c := n.shared[0].b[n.shared[0].anchor]
+	for off := 0; ; {
+		j := bytes.IndexByte(line[off:], c)
+		if j < 0 {
+			return false
+		}
+		p := off + j
+		off = p + 1
+		for i, l := range n.shared {
+			start := p - l.anchor
+			if start >= 0 && start+len(l.b) <= len(line) && bytes.Equal(line[start:start+len(l.b)], l.b) &&
+				n.hitAt(line, start, l, i >= len(n.keys), &scratch) {
+				return true
+			}
+		}
+	}
+}
+
+// share finds the rarest byte all of the node's literals hold and, when
+// there is one, sets shared: the keys then the bases, each anchored there.
+func (n *preKey) share() {
+	all := append(append([]lit(nil), n.keys...), n.base...)
+	if len(all) < 2 {
+		return
+	}
+	best, bestRank := -1, 1<<30
+	for _, c := range all[0].b {
+		common := true
+		for _, l := range all[1:] {
+			common = common && bytes.IndexByte(l.b, c) >= 0
+		}
+		if r := rawscan.Rank(c); common && r < bestRank {
+			best, bestRank = int(c), r
+		}
+	}
+	if best < 0 {
+		return
+	}
+	for i := range all {
+		all[i].anchor = bytes.IndexByte(all[i].b, byte(best))
+	}
+	n.shared = all
 }
 
 // scan checks every occurrence of key in one line; it reports true when a
@@ -626,6 +681,7 @@ func keyNode(field string, test func(string) bool) preNode {
 	if src, ok := derivedFrom[field]; ok {
 		n.base = append(n.base, newLit([]byte(`"`+src+`"`)))
 	}
+	n.share()
 	return n
 }
 

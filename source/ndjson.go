@@ -85,6 +85,11 @@ func (d *NDJSONDecoder) fromObject(raw []byte, o *fastjson.Object, e *event.Even
 	if cap(d.arena) < need {
 		d.arena = make([]byte, 0, max(need, 16<<10))
 	}
+	if cap(e.Keys) == 0 {
+		// a fresh event: room for every field and the ones normalisation adds
+		n := o.Len() + 8
+		e.Keys, e.Vals = make([]string, 0, n), make([]string, 0, n)
+	}
 	checkUTF8 := !isASCIIBytes(raw)
 	e.Origin.Raw = d.bytes(raw)
 	d.flatten(o, "", e, checkUTF8)
