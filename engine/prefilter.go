@@ -157,15 +157,32 @@ func inKey(s []byte, i int) bool {
 }
 
 // stringEnd finds the quote that closes the string holding position i; ok
-// is false when the line ends first.
+// is false when the line ends first. i is inside the string, on a
+// backslash or an ordinary byte.
 func stringEnd(s []byte, i int) (int, bool) {
-	for i < len(s) && s[i] != '"' && s[i] != '\n' {
-		if s[i] == '\\' {
-			i++
+	from := i
+	for {
+		q := bytes.IndexByte(s[i:], '"')
+		if q < 0 {
+			if nl := bytes.IndexByte(s[i:], '\n'); nl >= 0 {
+				return i + nl, false
+			}
+			return len(s), false
 		}
-		i++
+		q += i
+		if nl := bytes.IndexByte(s[i:q], '\n'); nl >= 0 {
+			return i + nl, false // strings do not span lines
+		}
+		// The quote is escaped when an odd run of backslashes precedes it.
+		k := q
+		for k > from && s[k-1] == '\\' {
+			k--
+		}
+		if (q-k)%2 == 0 {
+			return q, true
+		}
+		i = q + 1
 	}
-	return i, i < len(s) && s[i] == '"'
 }
 
 func afterIsColon(s []byte, i int) bool {

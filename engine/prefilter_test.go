@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -173,21 +174,40 @@ func genFilter(r *rand.Rand, depth int) string {
 	}
 }
 
-func runQuery(t *testing.T, prog *engine.Program, data []byte) []string {
+// runQuery runs prog over data, cut into two batches at the newline after
+// cut (the second continues the first, its lines numbered by the engine),
+// and returns the rows and the counts a user sees.
+func runQuery(t *testing.T, prog *engine.Program, data []byte, cut int) []string {
 	t.Helper()
-	batches := make(chan *engine.Batch, 1)
-	batches <- &engine.Batch{File: "gen", Format: "ndjson", Line: 1, Data: data}
+	batches := make(chan *engine.Batch, 2)
+	first, rest := data, []byte(nil)
+	if i := bytes.IndexByte(data[min(cut, len(data)):], '\n'); i >= 0 {
+		first, rest = data[:cut+i+1], data[cut+i+1:]
+	}
+	batches <- &engine.Batch{File: "gen", Format: "ndjson", Line: 1, Data: first}
+	if len(rest) > 0 {
+		batches <- &engine.Batch{Seq: 1, File: "gen", Format: "ndjson", Continues: true, Data: rest}
+	}
 	close(batches)
 	col := &engine.Collect{}
-	if _, err := prog.Run(context.Background(), batches, source.NewNDJSONDecoder, engine.RunOptions{Workers: 1}, col); err != nil {
+	st, err := prog.Run(context.Background(), batches, source.NewNDJSONDecoder, engine.RunOptions{Workers: 1}, col)
+	if err != nil {
 		t.Fatal(err)
 	}
 	out := make([]string, len(col.Rows))
 	for i, e := range col.Rows {
-		out[i] = string(output.AppendRow(nil, "", false, e))
+		out[i] = fmt.Sprintf("%d: %s", e.Origin.Line, output.AppendRow(nil, "", false, e))
+	}
+	out = append(out, fmt.Sprintf("records %d, skipped %d", st.Records, st.Skipped))
+	for _, p := range st.Problems {
+		out = append(out, p.String())
 	}
 	return out
 }
+
+// oddLines are lines a prefilter must count or report like the engine
+// does without one: blank, padded, not JSON, not an object.
+var oddLines = []string{"", "   ", "\t", "not json", "[1,2]", `{"a":`, ` {"FileName":"cmd.exe"} `, `{"CommandLine":"x"} trailing`, "\r"}
 
 func TestPrefilterSound(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -214,14 +234,25 @@ func TestPrefilterSound(t *testing.T) {
 		var lines []string
 		for j := 0; j < 60; j++ {
 			lines = append(lines, genEvent(r))
+			if r.IntN(20) == 0 {
+				lines = append(lines, oddLines[r.IntN(len(oddLines))])
+			}
 		}
-		data := []byte(strings.Join(lines, "\n") + "\n")
 		for _, l := range lines {
 			if !on.Match([]byte(l)) {
 				rejected++
 			}
 		}
-		a, b := runQuery(t, on, data), runQuery(t, off, data)
+		nl := "\n"
+		if r.IntN(4) == 0 {
+			nl = "\r\n"
+		}
+		data := []byte(strings.Join(lines, nl))
+		if r.IntN(3) > 0 {
+			data = append(data, nl...)
+		}
+		cut := r.IntN(len(data) + 1)
+		a, b := runQuery(t, on, data, cut), runQuery(t, off, data, cut)
 		if strings.Join(a, "\n") != strings.Join(b, "\n") {
 			t.Fatalf("prefilter changes the output of %s\nwith:    %v\nwithout: %v", src, a, b)
 		}
@@ -256,7 +287,7 @@ func TestPrefilterEdgeCases(t *testing.T) {
 		}
 		off, _ := engine.CompileString(c.query, cql.Options{}, engine.Options{})
 		off.DisablePrefilter()
-		if got := runQuery(t, off, []byte(c.line+"\n")); len(got) != 1 {
+		if got := runQuery(t, off, []byte(c.line+"\n"), 0); len(got) != 2 || !strings.HasPrefix(got[0], "1: ") {
 			t.Errorf("%s must match %s (test case is wrong): %v", c.query, c.line, got)
 			continue
 		}

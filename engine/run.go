@@ -378,58 +378,24 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		}
 	}
 	data := b.Data
-	line := b.Line
-	if b.Continues {
-		line = -1 // relative, negated: the collector adds where the file stands
+	if len(data) == 0 {
+		return r
+	}
+	// lineNo gives the number of the batch's line li (0-based): relative
+	// and negated when the batch continues its file (see renumber).
+	lineNo := func(li int) int64 {
+		if b.Continues {
+			return -int64(li) - 1
+		}
+		return b.Line + int64(li)
 	}
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
-	// With a prefilter, one pass over the batch finds the line ends, the \u
-	// escapes and the first candidate key; without one, lines are split as
-	// they come.
 	esc := &escIndex{}
-	var lineEnds []int // nil: split with IndexByte
-	var cands []int
-	for _, p := range progs {
-		if p.pre != nil {
-			x := scratch.Get().(*rawscan.Index)
-			defer scratch.Put(x)
-			key := rawscan.Needle{}
-			for _, q := range progs {
-				if k := q.CandidateKey(); k != nil {
-					key = q.candNeedle
-					break
-				}
-			}
-			rawscan.Scan(data, key, x)
-			esc = newEscIndex(data, x.Escapes)
-			lineEnds = x.Lines
-			cands = batchCandidates(progs, data, esc.keys, key.Bytes(), x.Keys)
-			break
-		}
-	}
-	ci := 0
-	for li := 0; len(data) > 0; li++ {
-		start := len(b.Data) - len(data)
-		var rec []byte
-		i := -1
-		if lineEnds == nil {
-			i = bytes.IndexByte(data, '\n')
-		} else if li < len(lineEnds) {
-			i = lineEnds[li] - start
-		}
-		if i < 0 {
-			rec, data = data, nil
-		} else {
-			rec, data = data[:i], data[i+1:]
-		}
-		ln := line
-		if b.Continues {
-			line--
-		} else {
-			line++
-		}
-		r.lines++
+	// handle runs line li, rec at offset start: the prefilters (unless cand
+	// says whether it holds a candidate place), then decoding and the
+	// programs. It returns false to stop at a bad record in strict mode.
+	handle := func(li, start int, rec []byte, cands bool, cand bool) bool {
 		var trimmed []byte
 		if n := len(rec); n >= 2 && rec[0] == '{' && rec[n-1] == '}' {
 			trimmed = rec // the common case: nothing to trim
@@ -437,40 +403,34 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			rec = bytes.TrimRight(rec, "\r")
 			trimmed = bytes.TrimSpace(rec)
 			if len(trimmed) == 0 {
-				continue
+				return true // a blank line is no record
 			}
 		}
 		r.records++
-		anyPass := false
-		var escU int8
-		if cands != nil {
+		if cands && !cand {
 			// Only lines holding a candidate place can pass.
-			for ci < len(cands) && cands[ci] < start {
-				ci++
+			if looksLikeObject(trimmed) {
+				r.pre++
+				return true
 			}
-			if ci >= len(cands) || cands[ci] >= start+len(rec) {
-				if looksLikeObject(trimmed) {
-					r.pre++
-					continue
+			clear(passed) // decode it to report why it is bad
+		} else {
+			escU := esc.state(start, start+len(rec))
+			anyPass := false
+			for k, p := range progs {
+				if cands && single {
+					passed[k] = !p.noInput && p.matchCandidate(rec, escU)
+				} else {
+					passed[k] = !p.noInput && p.matchLine(rec, escU)
 				}
-				clear(passed)
-				goto decode
+				anyPass = anyPass || passed[k]
+			}
+			if !anyPass && looksLikeObject(trimmed) {
+				r.pre++
+				return true
 			}
 		}
-		escU = esc.state(start, start+len(rec))
-		for k, p := range progs {
-			if cands != nil && single {
-				passed[k] = !p.noInput && p.matchCandidate(rec, escU)
-			} else {
-				passed[k] = !p.noInput && p.matchLine(rec, escU)
-			}
-			anyPass = anyPass || passed[k]
-		}
-		if !anyPass && looksLikeObject(trimmed) {
-			r.pre++
-			continue
-		}
-	decode:
+		ln := lineNo(li)
 		ev.Reset()
 		if err := dec.Decode(rec, ev); err != nil {
 			pr := Problem{File: b.File, Line: ln, Reason: err.Error()}
@@ -478,10 +438,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			if r.firstBad == nil {
 				r.firstBad = &r.skipped[len(r.skipped)-1]
 			}
-			if strict {
-				return r
-			}
-			continue
+			return !strict
 		}
 		ev.Origin.File, ev.Origin.Line, ev.Origin.Format = b.File, ln, b.Format
 		kept := false
@@ -501,8 +458,129 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			dec.Keep()
 			ev = &event.Event{}
 		}
+		return true
+	}
+
+	// With a prefilter, one pass over the batch (rawscan) finds the line
+	// ends, the lines that may not be a JSON object, the \u escapes and the
+	// places of the first candidate key. When the programs name the places
+	// where a line may pass, only the lines holding one, and the odd lines,
+	// are looked at.
+	if hasPrefilter(progs) {
+		x := scratch.Get().(*rawscan.Index)
+		defer scratch.Put(x)
+		key := rawscan.Needle{}
+		for _, q := range progs {
+			if k := q.CandidateKey(); k != nil {
+				key = q.candNeedle
+				break
+			}
+		}
+		rawscan.Scan(data, key, x)
+		esc = newEscIndex(data, x.Escapes)
+		cands := batchCandidates(progs, data, esc.keys, key.Bytes(), x.Keys)
+		ends := x.Lines
+		lines := len(ends)
+		if data[len(data)-1] != '\n' {
+			lines++ // a last line without a newline
+		}
+		r.lines = int64(lines)
+		bounds := func(li int) (int, int) {
+			start := 0
+			if li > 0 {
+				start = ends[li-1] + 1
+			}
+			if li < len(ends) {
+				return start, ends[li]
+			}
+			return start, len(data)
+		}
+		if cands == nil {
+			for li := range lines {
+				start, end := bounds(li)
+				if !handle(li, start, data[start:end], false, false) {
+					return r
+				}
+			}
+			return r
+		}
+		visit := linesToVisit(ends, lines, x.Odd, cands)
+		for _, v := range visit {
+			start, end := bounds(v.line)
+			if !handle(v.line, start, data[start:end], true, v.cand) {
+				return r
+			}
+		}
+		// Every line not visited is one object without a candidate place.
+		quiet := int64(lines - len(visit))
+		r.records += quiet
+		r.pre += quiet
+		return r
+	}
+	for li := 0; len(data) > 0; li++ {
+		start := len(b.Data) - len(data)
+		rec := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			rec, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		r.lines++
+		if !handle(li, start, rec, false, false) {
+			return r
+		}
 	}
 	return r
+}
+
+func hasPrefilter(progs []*Program) bool {
+	for _, p := range progs {
+		if p.pre != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lineVisit is a line the prefiltered path must look at.
+type lineVisit struct {
+	line int
+	cand bool // it holds a candidate place
+}
+
+// linesToVisit merges the odd lines (which may not be one object, so they
+// are looked at to be counted or reported), the last line when it has no
+// newline, and the lines holding a candidate place, in order. ends are the
+// batch's newline offsets, lines its number of lines.
+func linesToVisit(ends []int, lines int, odd []int, cands []int) []lineVisit {
+	var out []lineVisit
+	add := func(li int, cand bool) {
+		if n := len(out); n > 0 && out[n-1].line == li {
+			out[n-1].cand = out[n-1].cand || cand
+			return
+		}
+		out = append(out, lineVisit{li, cand})
+	}
+	oi := 0
+	flushOdd := func(upTo int) { // odd lines before line upTo
+		for oi < len(odd) && odd[oi] < upTo {
+			add(odd[oi], false)
+			oi++
+		}
+	}
+	for _, c := range cands {
+		li, _ := slices.BinarySearch(ends, c) // the line whose newline is at or after c
+		flushOdd(li)
+		if oi < len(odd) && odd[oi] == li {
+			oi++ // an odd line holding a candidate: one visit
+		}
+		add(li, true)
+	}
+	flushOdd(lines)
+	if lines > len(ends) {
+		add(lines-1, false) // the last line, without a newline
+	}
+	return out
 }
 
 // renumber turns the relative line numbers of a batch that continues its

@@ -12,6 +12,28 @@ type Index struct {
 	Lines   []int // offset of every '\n'
 	Escapes []int // offset of every `\` followed by `u` (a `\\u` counts too)
 	Keys    []int // offset of every occurrence of the needle, overlapping ones included
+	// Odd lists (as indexes into Lines) the lines that may not be one JSON
+	// object: the line ending at that newline does not start with '{' or
+	// does not end with '}' (or "}\r"). Every other line is sure to hold
+	// nothing but what lies between its braces.
+	Odd []int
+}
+
+// addLine appends the newline at p and says whether its line is odd. The
+// line's bytes were just read, so they are still in the cache.
+func (x *Index) addLine(data []byte, p int) {
+	s := 0
+	if k := len(x.Lines); k > 0 {
+		s = x.Lines[k-1] + 1
+	}
+	e := p
+	if e > s && data[e-1] == '\r' {
+		e--
+	}
+	if e-s < 2 || data[s] != '{' || data[e-1] != '}' {
+		x.Odd = append(x.Odd, len(x.Lines))
+	}
+	x.Lines = append(x.Lines, p)
 }
 
 // Needle is a literal with the two bytes a vector probe compares first:
@@ -71,7 +93,7 @@ var byteRank = func() (r [256]int) {
 // Scan fills x with the positions of line ends, `\u` pairs and occurrences
 // of key in data, reusing x's slices.
 func Scan(data []byte, key Needle, x *Index) {
-	x.Lines, x.Escapes, x.Keys = x.Lines[:0], x.Escapes[:0], x.Keys[:0]
+	x.Lines, x.Escapes, x.Keys, x.Odd = x.Lines[:0], x.Escapes[:0], x.Keys[:0], x.Odd[:0]
 	// The vector kernel covers [lo, hi) (for keys: the occurrences whose
 	// first probe byte is there); byte searches cover the rest, before and
 	// after, so that each list comes out in order.
@@ -91,7 +113,7 @@ func scanBytes(data []byte, from, to, kfrom, kto int, key Needle, x *Index) {
 		if j < 0 {
 			break
 		}
-		x.Lines = append(x.Lines, off+j)
+		x.addLine(data, off+j)
 		off += j + 1
 	}
 	end := min(to+1, len(data)) // a pair may end past to

@@ -21,7 +21,7 @@ func check(t *testing.T, data []byte, key Needle) {
 	var got Index
 	Scan(data, key, &got)
 	want := reference(data, key)
-	if !slices.Equal(got.Lines, want.Lines) || !slices.Equal(got.Escapes, want.Escapes) || !slices.Equal(got.Keys, want.Keys) {
+	if !slices.Equal(got.Lines, want.Lines) || !slices.Equal(got.Escapes, want.Escapes) || !slices.Equal(got.Keys, want.Keys) || !slices.Equal(got.Odd, want.Odd) {
 		t.Fatalf("key %q, %d bytes %q:\n got %v\nwant %v", key.b, len(data), data, got, want)
 	}
 }
@@ -63,6 +63,16 @@ func checkAgainstByteSearch(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestOddLines(t *testing.T) {
+	data := []byte("{\"a\":1}\n\n {}\n{}\r\n{\n}\nnot json\n{x}\n\r\n{\"b\":2} \n")
+	var x Index
+	Scan(data, Needle{}, &x)
+	// lines: 0 {"a":1}  1 (empty)  2 " {}"  3 {}\r  4 {  5 }  6 not json  7 {x}  8 \r  9 {"b":2}␠
+	if want := []int{1, 2, 4, 5, 6, 8, 9}; !slices.Equal(x.Odd, want) {
+		t.Errorf("odd lines %v, want %v", x.Odd, want)
 	}
 }
 

@@ -72,7 +72,7 @@ func scanVector(data []byte, lo, hi int, key Needle, x *Index) {
 		for _, o := range out[:n] {
 			at := base + int(o[0])*64
 			for m := o[1]; m != 0; m &= m - 1 {
-				x.Lines = append(x.Lines, at+bits.TrailingZeros64(m))
+				x.addLine(data, at+bits.TrailingZeros64(m))
 			}
 			for m := o[2]; m != 0; m &= m - 1 {
 				x.Escapes = append(x.Escapes, at+bits.TrailingZeros64(m))
