@@ -1,9 +1,12 @@
 package source
 
 import (
+	"os"
 	"syscall"
 	"unsafe"
 )
+
+var pageSize = uintptr(os.Getpagesize())
 
 // prefault asks the kernel to map the pages of b in one call
 // (MADV_POPULATE_READ), ahead of the workers, so that they do not take a
@@ -11,7 +14,11 @@ import (
 // the advice, and the faults then happen as before.
 func prefault(b []byte) {
 	const madvPopulateRead = 22
-	if len(b) > 0 {
-		syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), madvPopulateRead)
+	if len(b) == 0 {
+		return
 	}
+	start := uintptr(unsafe.Pointer(&b[0]))
+	end := start + uintptr(len(b))
+	start &^= pageSize - 1 // madvise takes whole pages
+	syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvPopulateRead)
 }
