@@ -26,6 +26,7 @@ func usageErr(format string, args ...any) error {
 }
 
 func main() {
+	tuneGC()
 	root := &cobra.Command{
 		Use:   "lanner",
 		Short: "Run LogScale (CQL) detections over endpoint telemetry, anywhere",
