@@ -5,6 +5,8 @@
 // (possibly with the empty string) or absent; there is no null.
 package event
 
+import "unsafe"
+
 // Origin says where an event was read: enough to point an analyst back to
 // the record and to give an alert a stable identity.
 type Origin struct {
@@ -94,9 +96,10 @@ func (e *Event) Reset() {
 
 // FreeText reports whether test holds for the raw record or for any
 // original field that is not a tag or @-field: LogScale's free-text search,
-// which sees the fields present at the start of the pipeline.
+// which sees the fields present at the start of the pipeline. test must
+// not keep its argument: the raw record is passed without a copy.
 func (e *Event) FreeText(test func(string) bool) bool {
-	if e.Origin.Raw != nil && test(string(e.Origin.Raw)) {
+	if raw := e.Origin.Raw; raw != nil && test(unsafe.String(unsafe.SliceData(raw), len(raw))) {
 		return true
 	}
 	n := min(e.NOrig, len(e.Keys))
