@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lanner-dev/lanner/cql"
@@ -92,6 +93,8 @@ type Program struct {
 	cand     *preKey // the prefilter node Candidates searches with
 	// candNeedle is cand's first key, prepared for rawscan.
 	candNeedle rawscan.Needle
+	candNodes  []*preKey  // the checks cand may be; pickCandidate chooses
+	pick       *sync.Once // the choice is made once, on the first batch
 	// Aggregates reports whether the query has a serial tail.
 	Aggregates bool
 	// Limit describes the first limiting stage of the tail (for "N left out").
@@ -220,9 +223,10 @@ func (c *compiler) program(stages []cql.Stage, lift bool) *Program {
 	p.Fields = outputFields(stages)
 	if !p.noInput {
 		p.pre = derivePrefilter(c, prefilterStages(stages))
-		p.cand = candidateNode(p.pre)
-		if k := p.CandidateKey(); k != nil {
-			p.candNeedle = rawscan.NewNeedle(k)
+		p.candNodes = candidateNodes(p.pre)
+		p.pick = new(sync.Once)
+		if len(p.candNodes) > 0 {
+			p.setCandidate(p.candNodes[0])
 		}
 	}
 	return p

@@ -248,7 +248,7 @@ func (p *Program) HasPrefilter() bool { return p.pre != nil }
 
 // DisablePrefilter turns the raw-bytes prefilter off (differential tests,
 // and inputs whose fields do not all come from the raw record).
-func (p *Program) DisablePrefilter() { p.pre, p.cand = nil, nil }
+func (p *Program) DisablePrefilter() { p.pre, p.cand, p.candNodes = nil, nil, nil }
 
 type preAnd struct{ xs []preNode }
 type preOr struct{ xs []preNode }
@@ -609,23 +609,71 @@ func (p *Program) CandidateKey() []byte {
 	return p.cand.keys[0].b
 }
 
-// candidateNode picks the required field check Candidates searches with:
-// the first key node of the (cost-ordered) top-level conjunction.
-func candidateNode(pre *prefilter) *preKey {
+// appendConjuncts adds n to a conjunction, with the terms of a nested
+// conjunction at the top level, where each required field check can be the
+// one Candidates searches with.
+func appendConjuncts(xs []preNode, n preNode) []preNode {
+	if a, ok := n.(*preAnd); ok {
+		for _, x := range a.xs {
+			xs = appendConjuncts(xs, x)
+		}
+		return xs
+	}
+	return append(xs, n)
+}
+
+// candidateNodes lists the required field checks (key nodes of the
+// top-level conjunction), any of which Candidates could search with.
+func candidateNodes(pre *prefilter) []*preKey {
 	if pre == nil {
 		return nil
 	}
 	switch r := pre.root.(type) {
 	case *preKey:
-		return r
+		return []*preKey{r}
 	case *preAnd:
+		var out []*preKey
 		for _, x := range r.xs {
 			if k, ok := x.(*preKey); ok {
-				return k
+				out = append(out, k)
 			}
 		}
+		return out
 	}
 	return nil
+}
+
+// pickCandidate chooses, once, on the first batch it sees, the field check
+// Candidates searches with: the one that costs least there, counting one
+// search of the batch per key after the first (rawscan finds the first)
+// and a line check per place found. Which check is rarest depends on the
+// data (a browser parent or a LOLBin child); the choice changes only the
+// speed, since every required check finds a superset of the lines that can
+// pass.
+func (p *Program) pickCandidate(data []byte) {
+	p.pick.Do(func() {
+		if len(p.candNodes) < 2 {
+			return
+		}
+		const perLine = 1000 // ns: checking one line that holds a place
+		perSearch := len(data) / 8 // ns: one more search of the batch
+		best, bestCost := p.cand, -1
+		for _, n := range p.candNodes {
+			cost := (len(n.keys)+len(n.base)-1)*perSearch + len(n.candidates(data, nil, nil))*perLine
+			if bestCost < 0 || cost < bestCost {
+				best, bestCost = n, cost
+			}
+		}
+		p.setCandidate(best)
+	})
+}
+
+func (p *Program) setCandidate(n *preKey) {
+	p.cand = n
+	p.candNeedle = rawscan.Needle{}
+	if k := p.CandidateKey(); k != nil {
+		p.candNeedle = rawscan.NewNeedle(k)
+	}
 }
 
 // unescapeSimple decodes JSON escapes. It refuses surrogate escapes
@@ -743,7 +791,7 @@ func derivePrefilter(c *compiler, stages []cql.Stage) *prefilter {
 			break // later stages may add or change fields
 		}
 		if n := c.preFilter(fs.Filter); n != nil {
-			xs = append(xs, n)
+			xs = appendConjuncts(xs, n)
 		}
 	}
 	if len(xs) == 0 {

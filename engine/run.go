@@ -471,6 +471,11 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		defer scratch.Put(x)
 		key := rawscan.Needle{}
 		for _, q := range progs {
+			if q.pre != nil && q.pick != nil {
+				q.pickCandidate(data)
+			}
+		}
+		for _, q := range progs {
 			if k := q.CandidateKey(); k != nil {
 				key = q.candNeedle
 				break

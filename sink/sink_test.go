@@ -194,3 +194,41 @@ func TestWebhookWriteGivesUpWithContext(t *testing.T) {
 		t.Fatal("Write succeeded against a failing receiver")
 	}
 }
+
+// TestStoreOpenedTogether: watch processes that start at once open one new
+// store together; each must get it (SQLite answers some of them "busy"
+// without waiting) and write to it.
+func TestStoreOpenedTogether(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		path := filepath.Join(t.TempDir(), "alerts.db")
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := OpenStore(path)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer s.Close()
+				errs[i] = s.Write(context.Background(), testAlerts(10, 10*i))
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, opener %d: %v", round, i, err)
+			}
+		}
+		s, err := OpenStoreReadOnly(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.Count(context.Background()); n != 60 {
+			t.Fatalf("round %d: %d alerts stored, want 60", round, n)
+		}
+		s.Close()
+	}
+}

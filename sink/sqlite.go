@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+	"modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Store is the SQLite alert store: one row per alert id, so an alert
@@ -39,17 +40,53 @@ CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time);
 CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule, time);
 `
 
-// OpenStore opens (creates) the store at path.
+// OpenStore opens (creates) the store at path. Processes that start
+// together may open it at once: SQLite then answers "busy" to some of them
+// without waiting (switching to WAL, or two schema checks racing to write),
+// so opening is retried for as long as the busy timeout.
 func OpenStore(path string) (*Store, error) {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		s, err := openStore(path)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return s, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func openStore(path string) (*Store, error) {
 	db, err := openDB(path, false)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Exec(storeSchema); err != nil {
+	// BEGIN IMMEDIATE takes the write lock up front, through the busy
+	// handler, where a plain statement would fail rather than deadlock.
+	err = func() error {
+		tx, err := db.Begin()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.Exec(storeSchema); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &Store{path: path, db: db}, nil
+}
+
+// busyTimeout is how long a writer waits for another's lock.
+const busyTimeout = 15 * time.Second
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // OpenStoreReadOnly opens an existing store for queries.
@@ -72,7 +109,7 @@ func OpenStoreReadOnly(path string) (*Store, error) {
 
 func openDB(path string, readOnly bool) (*sql.DB, error) {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	if readOnly {
 		q.Set("mode", "ro")
 	} else {
@@ -89,7 +126,7 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	db.SetMaxOpenConns(1)
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return db, nil
 }

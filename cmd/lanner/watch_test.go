@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -102,6 +103,14 @@ func (p *proc) wait(t *testing.T, d time.Duration) int {
 }
 
 // waitFor polls cond until it holds or d passes.
+// tail is the end of a process's log, for failure messages.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -421,8 +430,19 @@ func TestWatchKafkaKillAndRestart(t *testing.T) {
 	slow := []string{"LANNER_TEST_COMMIT_DELAY=300ms"}
 	a := startEnv(t, nil, slow, args...)
 	b := start(t, nil, args...)
+	defer func() {
+		if t.Failed() {
+			t.Logf("A:\n%s\nB:\n%s", tail(a.stderr.String(), 3000), tail(b.stderr.String(), 3000))
+		}
+	}()
 	assigned := func(p *proc) bool { return strings.Contains(p.stderr.String(), `"msg":"partitions assigned"`) }
 	waitFor(t, 15*time.Second, "both members to join", func() bool { return assigned(a) && assigned(b) })
+	// The cooperative balancer gives the second member its share in a
+	// second round. Killing A while that round is open would leave the
+	// group waiting out the rebalance timeout (a minute) for A to rejoin:
+	// wait until B holds partitions.
+	holds := regexp.MustCompile(`"msg":"partitions assigned","partitions":"map\[events:`)
+	waitFor(t, 30*time.Second, "member B to get its partitions", func() bool { return holds.MatchString(b.stderr.String()) })
 
 	// A third of the events, then kill -9 one member as soon as it has
 	// written alerts, while more events arrive.
@@ -452,9 +472,15 @@ func TestWatchKafkaKillAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	var stored int64
+	defer func() {
+		if t.Failed() {
+			t.Logf("store holds %d of %d alerts\nB:\n%s\nA restarted:\n%s", stored, len(want), tail(b.stderr.String(), 3000), tail(a2.stderr.String(), 3000))
+		}
+	}()
 	waitFor(t, 30*time.Second, "every alert in the store", func() bool {
-		n, _ := st.Count(context.Background())
-		return int(n) >= len(want)
+		stored, _ = st.Count(context.Background())
+		return int(stored) >= len(want)
 	})
 	for _, p := range []*proc{a2, b} {
 		if code := p.stop(t); code != 0 {
