@@ -655,7 +655,7 @@ func (p *Program) pickCandidate(data []byte) {
 		if len(p.candNodes) < 2 {
 			return
 		}
-		const perLine = 1000 // ns: checking one line that holds a place
+		const perLine = 1000       // ns: checking one line that holds a place
 		perSearch := len(data) / 8 // ns: one more search of the batch
 		best, bestCost := p.cand, -1
 		for _, n := range p.candNodes {

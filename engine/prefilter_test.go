@@ -296,3 +296,64 @@ func TestPrefilterEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefilterSoundTogether runs generated queries several at a time in
+// one pass (each line is looked at for the programs that found a candidate
+// place in it) and requires what each gives alone without a prefilter.
+func TestPrefilterSoundTogether(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 300; i++ {
+		n := 2 + r.IntN(4)
+		var on, off []*engine.Program
+		var srcs []string
+		for len(on) < n {
+			src := genFilter(r, 0)
+			q, err := cql.Parse(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := engine.Compile(q, engine.Options{})
+			if err != nil {
+				continue
+			}
+			b, _ := engine.Compile(q, engine.Options{})
+			b.DisablePrefilter()
+			on, off, srcs = append(on, a), append(off, b), append(srcs, src)
+		}
+		var lines []string
+		for j := 0; j < 80; j++ {
+			lines = append(lines, genEvent(r))
+			if r.IntN(20) == 0 {
+				lines = append(lines, oddLines[r.IntN(len(oddLines))])
+			}
+		}
+		data := []byte(strings.Join(lines, "\n") + "\n")
+		run := func(progs []*engine.Program) []string {
+			batches := make(chan *engine.Batch, 1)
+			batches <- &engine.Batch{File: "gen", Format: "ndjson", Line: 1, Data: data}
+			close(batches)
+			cols := make([]*engine.Collect, len(progs))
+			sinks := make([]engine.Sink, len(progs))
+			for k := range progs {
+				cols[k] = &engine.Collect{}
+				sinks[k] = cols[k]
+			}
+			sts, err := engine.RunAll(context.Background(), progs, batches, source.NewNDJSONDecoder, engine.RunOptions{Workers: 1}, sinks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for k, c := range cols {
+				for _, e := range c.Rows {
+					out = append(out, fmt.Sprintf("%d %d: %s", k, e.Origin.Line, output.AppendRow(nil, "", false, e)))
+				}
+				out = append(out, fmt.Sprintf("%d: records %d, skipped %d", k, sts[k].Records, sts[k].Skipped))
+			}
+			return out
+		}
+		a, b := run(on), run(off)
+		if strings.Join(a, "\n") != strings.Join(b, "\n") {
+			t.Fatalf("the prefilters change the output of %q run together\nwith:    %v\nwithout: %v", srcs, a, b)
+		}
+	}
+}

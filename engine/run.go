@@ -392,10 +392,11 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 	ev := &event.Event{}
 	passed := make([]bool, len(progs))
 	esc := &escIndex{}
-	// handle runs line li, rec at offset start: the prefilters (unless cand
-	// says whether it holds a candidate place), then decoding and the
-	// programs. It returns false to stop at a bad record in strict mode.
-	handle := func(li, start int, rec []byte, cands bool, cand bool) bool {
+	// handle runs line li, rec at offset start: the prefilters, then
+	// decoding and the programs. With cands, only the programs in mask (bit
+	// k: program k) found a candidate place in the line, and only they can
+	// pass it. It returns false to stop at a bad record in strict mode.
+	handle := func(li, start int, rec []byte, cands bool, mask uint64) bool {
 		var trimmed []byte
 		if n := len(rec); n >= 2 && rec[0] == '{' && rec[n-1] == '}' {
 			trimmed = rec // the common case: nothing to trim
@@ -407,28 +408,30 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			}
 		}
 		r.records++
-		if cands && !cand {
-			// Only lines holding a candidate place can pass.
-			if looksLikeObject(trimmed) {
-				r.pre++
-				return true
+		escU := int8(escUnknown)
+		if cands && mask != 0 {
+			escU = esc.state(start, start+len(rec))
+		}
+		anyPass := false
+		for k, p := range progs {
+			switch {
+			case p.noInput:
+				passed[k] = false
+			case !cands:
+				passed[k] = p.matchLine(rec, esc.state(start, start+len(rec)))
+			case k >= 63 && len(progs) > 64:
+				// programs from 63 on share the last bit
+				passed[k] = mask&(1<<63) != 0 && p.matchLine(rec, escU)
+			case mask&(1<<k) != 0:
+				passed[k] = p.matchCandidate(rec, escU)
+			default:
+				passed[k] = false // no candidate place: its required check fails
 			}
-			clear(passed) // decode it to report why it is bad
-		} else {
-			escU := esc.state(start, start+len(rec))
-			anyPass := false
-			for k, p := range progs {
-				if cands && single {
-					passed[k] = !p.noInput && p.matchCandidate(rec, escU)
-				} else {
-					passed[k] = !p.noInput && p.matchLine(rec, escU)
-				}
-				anyPass = anyPass || passed[k]
-			}
-			if !anyPass && looksLikeObject(trimmed) {
-				r.pre++
-				return true
-			}
+			anyPass = anyPass || passed[k]
+		}
+		if !anyPass && looksLikeObject(trimmed) {
+			r.pre++
+			return true
 		}
 		ln := lineNo(li)
 		ev.Reset()
@@ -503,7 +506,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		if cands == nil {
 			for li := range lines {
 				start, end := bounds(li)
-				if !handle(li, start, data[start:end], false, false) {
+				if !handle(li, start, data[start:end], false, 0) {
 					return r
 				}
 			}
@@ -512,7 +515,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		visit := linesToVisit(ends, lines, x.Odd, cands)
 		for _, v := range visit {
 			start, end := bounds(v.line)
-			if !handle(v.line, start, data[start:end], true, v.cand) {
+			if !handle(v.line, start, data[start:end], true, v.progs) {
 				return r
 			}
 		}
@@ -531,7 +534,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			data = nil
 		}
 		r.lines++
-		if !handle(li, start, rec, false, false) {
+		if !handle(li, start, rec, false, 0) {
 			return r
 		}
 	}
@@ -545,47 +548,6 @@ func hasPrefilter(progs []*Program) bool {
 		}
 	}
 	return false
-}
-
-// lineVisit is a line the prefiltered path must look at.
-type lineVisit struct {
-	line int
-	cand bool // it holds a candidate place
-}
-
-// linesToVisit merges the odd lines (which may not be one object, so they
-// are looked at to be counted or reported), the last line when it has no
-// newline, and the lines holding a candidate place, in order. ends are the
-// batch's newline offsets, lines its number of lines.
-func linesToVisit(ends []int, lines int, odd []int, cands []int) []lineVisit {
-	var out []lineVisit
-	add := func(li int, cand bool) {
-		if n := len(out); n > 0 && out[n-1].line == li {
-			out[n-1].cand = out[n-1].cand || cand
-			return
-		}
-		out = append(out, lineVisit{li, cand})
-	}
-	oi := 0
-	flushOdd := func(upTo int) { // odd lines before line upTo
-		for oi < len(odd) && odd[oi] < upTo {
-			add(odd[oi], false)
-			oi++
-		}
-	}
-	for _, c := range cands {
-		li, _ := slices.BinarySearch(ends, c) // the line whose newline is at or after c
-		flushOdd(li)
-		if oi < len(odd) && odd[oi] == li {
-			oi++ // an odd line holding a candidate: one visit
-		}
-		add(li, true)
-	}
-	flushOdd(lines)
-	if lines > len(ends) {
-		add(lines-1, false) // the last line, without a newline
-	}
-	return out
 }
 
 // renumber turns the relative line numbers of a batch that continues its
@@ -628,17 +590,62 @@ func looksLikeObject(trimmed []byte) bool {
 	return len(trimmed) >= 2 && trimmed[0] == '{' && trimmed[len(trimmed)-1] == '}'
 }
 
-// batchCandidates merges the programs' candidate places in a batch, or
-// returns nil when some program needs every line looked at. found holds
-// every occurrence of key in data.
-func batchCandidates(progs []*Program, data []byte, esc []int, key []byte, found []int) []int {
-	var all []int
-	for _, p := range progs {
+// lineVisit is a line the prefiltered path must look at.
+type lineVisit struct {
+	line  int
+	progs uint64 // bit k: program k has a candidate place here (k ≥ 63: bit 63)
+}
+
+// linesToVisit merges the odd lines (which may not be one object, so they
+// are looked at to be counted or reported), the last line when it has no
+// newline, and the lines holding a candidate place of some program, in
+// order. ends are the batch's newline offsets, lines its number of lines,
+// cands each program's candidate places (sorted).
+func linesToVisit(ends []int, lines int, odd []int, cands [][]int) []lineVisit {
+	// keys sort the visits by line: line<<7 | program+1, or 0 in the low
+	// bits for an odd or last line, which no program named
+	var keys []int
+	for k, cs := range cands {
+		p := min(k, 63) + 1
+		for _, c := range cs {
+			li, _ := slices.BinarySearch(ends, c) // the line whose newline is at or after c
+			keys = append(keys, li<<7|p)
+		}
+	}
+	for _, li := range odd {
+		keys = append(keys, li<<7)
+	}
+	if lines > len(ends) {
+		keys = append(keys, (lines-1)<<7) // the last line, without a newline
+	}
+	slices.Sort(keys)
+	var out []lineVisit
+	for _, key := range keys {
+		li := key >> 7
+		var mask uint64
+		if p := key & 127; p > 0 {
+			mask = 1 << (p - 1)
+		}
+		if n := len(out); n > 0 && out[n-1].line == li {
+			out[n-1].progs |= mask
+			continue
+		}
+		out = append(out, lineVisit{li, mask})
+	}
+	return out
+}
+
+// batchCandidates gives each program's candidate places in a batch (none
+// for a program that reads no input), or nil when some program needs every
+// line looked at. found holds every occurrence of key in data.
+func batchCandidates(progs []*Program, data []byte, esc []int, key []byte, found []int) [][]int {
+	all := make([][]int, len(progs))
+	for k, p := range progs {
 		if p.noInput {
 			continue
 		}
 		var f []int
-		if k := p.CandidateKey(); k != nil && bytes.Equal(k, key) {
+		if ck := p.CandidateKey(); ck != nil && bytes.Equal(ck, key) {
 			f = found
 			if f == nil {
 				f = []int{}
@@ -648,13 +655,7 @@ func batchCandidates(progs []*Program, data []byte, esc []int, key []byte, found
 		if !ok {
 			return nil
 		}
-		all = append(all, pos...)
-	}
-	if all == nil {
-		all = []int{} // no line can pass
-	}
-	if len(progs) > 1 {
-		slices.Sort(all)
+		all[k] = pos
 	}
 	return all
 }
