@@ -409,7 +409,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 		}
 		r.records++
 		escU := int8(escUnknown)
-		if cands && mask != 0 {
+		if !cands || mask != 0 {
 			escU = esc.state(start, start+len(rec))
 		}
 		anyPass := false
@@ -418,7 +418,7 @@ func processBatch(progs []*Program, b *Batch, dec Decoder, strict bool) result {
 			case p.noInput:
 				passed[k] = false
 			case !cands:
-				passed[k] = p.matchLine(rec, esc.state(start, start+len(rec)))
+				passed[k] = p.matchLine(rec, escU)
 			case k >= 63 && len(progs) > 64:
 				// programs from 63 on share the last bit
 				passed[k] = mask&(1<<63) != 0 && p.matchLine(rec, escU)

@@ -321,9 +321,9 @@ func (r *Reader) splitMapped(ctx context.Context, name, format string, data []by
 			}
 		}
 		chunk := data[off:end]
-		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: 1, Continues: off > 0}
-		if b.Continues {
-			b.Line = 0
+		b := &engine.Batch{Seq: r.seq, File: name, Format: format, Line: 1}
+		if off > 0 {
+			b.Line, b.Continues = 0, true
 		}
 		if len(chunk) > r.opts.MaxRecord+1 && bytes.Count(chunk, []byte{'\n'}) <= 1 {
 			line := b.Line
